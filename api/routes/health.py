@@ -1,0 +1,32 @@
+"""Liveness and indexer lag."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.deps import SessionDep
+from api.schemas import ChainStatus, HealthOut
+from ledger.store.queries import index_status
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/health", response_model=HealthOut)
+def health(session: SessionDep, response: Response) -> HealthOut:
+    """Whether the API and its database answer, and how far the indexer trails each chain's head."""
+    try:
+        statuses = index_status(session)
+    except SQLAlchemyError:
+        response.status_code = 503
+        return HealthOut(status="unavailable", database="unreachable", chains=[])
+    chains = [
+        ChainStatus(
+            chain_id=item.chain_id,
+            indexed_block=item.indexed_block,
+            head_block=item.head_block,
+            lag_blocks=item.lag_blocks,
+        )
+        for item in statuses
+    ]
+    return HealthOut(status="ok", database="ok", chains=chains)

@@ -1,0 +1,61 @@
+"""Response shapes of the API, kept apart from the ORM models."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class ChainReference(BaseModel):
+    """Where on chain a fact was recorded: enough to look it up in any explorer or node."""
+
+    chain_id: int
+    contract: str = Field(description="address of the contract that emitted the event")
+    tx_hash: str
+    block_number: int
+    block_hash: str
+    log_index: int
+
+
+class ProcessOut(BaseModel):
+    """A procurement process as the chain recorded it."""
+
+    ocid: str
+    process_id: str = Field(description="keccak256 of the ocid, the on-chain id")
+    purchaser: str = Field(description="account of the purchaser that opened it")
+    document_sha256: str = Field(description="SHA-256 of the document behind the opening")
+    created_at: datetime = Field(description="timestamp of the block that recorded it")
+    chain: ChainReference
+
+
+class ProcessList(BaseModel):
+    """A page of processes, newest first."""
+
+    items: list[ProcessOut]
+    limit: int
+    offset: int
+
+
+class ChainStatus(BaseModel):
+    """How far the mirror has got on one chain."""
+
+    chain_id: int
+    indexed_block: int
+    head_block: int
+    lag_blocks: int
+
+
+class HealthOut(BaseModel):
+    """Liveness of the API and its database, and the indexer's lag behind the chain head."""
+
+    status: str
+    database: str
+    chains: list[ChainStatus]
+
+
+class ErrorOut(BaseModel):
+    """Every error the API returns has this shape."""
+
+    error: str = Field(description="a stable machine-readable code")
+    message: str = Field(description="what went wrong and what to do next")

@@ -1,0 +1,1 @@
+"""Chain access: compile, run a local chain, deploy and send transactions."""

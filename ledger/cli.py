@@ -1,0 +1,258 @@
+"""`procledger`: build, run and inspect the ledger from the command line."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ledger.chain.anvil import AnvilProcess, port_is_open
+from ledger.chain.client import connect
+from ledger.chain.compile import CompilerConfig
+from ledger.chain.setup import deploy as deploy_contracts
+from ledger.chain.setup import ensure_built, ensure_deployed, live_deployment, open_registry
+from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
+from ledger.demo import load_demo_data
+from ledger.errors import LedgerError
+from ledger.indexer.runner import CatchUpResult, Indexer
+from ledger.settings import Settings
+from ledger.store.database import make_engine, upgrade_schema
+
+app = typer.Typer(help="A blockchain-backed transparency ledger for public procurement.", no_args_is_help=True)
+console = Console(stderr=True)
+log = logging.getLogger("procledger")
+
+
+def main() -> None:
+    """Entry point: run a command and turn the ledger's errors into a message and exit code 1."""
+    logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=console)])
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        app()
+    except LedgerError as error:
+        console.print(f"[bold red]error:[/] {error}")
+        sys.exit(1)
+
+
+@contextmanager
+def _step(message: str) -> Iterator[None]:
+    with console.status(message):
+        yield
+
+
+@app.command()
+def config(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
+) -> None:
+    """Print the effective settings (environment prefix PROCLEDGER_), with secrets masked."""
+    shown = Settings().masked()
+    if as_json:
+        print(json.dumps(shown, indent=2))
+        return
+    table = Table("setting", "value", "environment variable", title="procurement-ledger settings")
+    for name, value in shown.items():
+        table.add_row(name, str(value), f"PROCLEDGER_{name.upper()}")
+    Console().print(table)
+
+
+@app.command()
+def toolchain() -> None:
+    """Show which compiler and chain binary are used, and expose the solc bridge to ape-solidity."""
+    settings = Settings()
+    version = CompilerConfig.from_ape_config(settings.project_dir).version
+    console.print(f"solc:  {find_solc(settings.project_dir)} (ape-config.yaml pins {version})")
+    console.print(f"anvil: {find_anvil(settings.project_dir)}")
+    linked = link_bridge_for_ape(version)
+    if linked:
+        console.print(f"linked {linked} to the solc-js bridge, for `ape compile`")
+
+
+@app.command()
+def build(
+    force: Annotated[bool, typer.Option(help="compile even when the artifacts are current")] = False,
+) -> None:
+    """Compile contracts/ into ABI and bytecode artifacts under build/contracts/."""
+    settings = Settings()
+    with _step("Compiling contracts…"):
+        compiled = ensure_built(settings, force=force)
+    state = "compiled" if compiled else "already current"
+    console.print(f"artifacts {state}: {settings.artifacts_dir}")
+
+
+@app.command()
+def chain() -> None:
+    """Run the embedded anvil chain in the foreground, with its state kept in the data directory."""
+    settings = Settings()
+    anvil = AnvilProcess(find_anvil(settings.project_dir), settings.chain_port, settings.chain_state_file)
+    anvil.start()
+    console.print(f"chain running at {anvil.rpc_url}, state in {anvil.state_file}; Ctrl-C stops it")
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            threading.Event().wait()
+    finally:
+        anvil.stop()
+        console.print("chain stopped; its state is saved")
+
+
+@app.command()
+def deploy(
+    force: Annotated[bool, typer.Option(help="deploy again even when a live deployment is recorded")] = False,
+) -> None:
+    """Deploy the contracts and record their addresses and deployment block in the data directory."""
+    settings = Settings()
+    ensure_built(settings)
+    w3 = connect(settings.rpc_url)
+    with _step("Deploying contracts…"):
+        if force:
+            deployment, fresh = deploy_contracts(settings, w3), True
+        else:
+            deployment, fresh = ensure_deployed(settings, w3)
+    for name, contract in deployment.contracts.items():
+        what = "deployed" if fresh else "already deployed"
+        console.print(f"{name} {what} at {contract.address} (block {contract.block_number})")
+    console.print(f"recorded in {settings.deployment_file}")
+
+
+@app.command()
+def seed() -> None:
+    """Load the demo processes (skipping those already on chain)."""
+    settings = Settings()
+    registry = open_registry(settings, connect(settings.rpc_url))
+    with _step("Recording demo processes…"):
+        created = load_demo_data(settings, registry)
+    console.print(f"{created} demo process(es) created")
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date."""
+    settings = Settings()
+    upgrade_schema(make_engine(settings.database_url))
+    console.print("database schema is current")
+
+
+def _indexer(settings: Settings) -> Indexer:
+    w3 = connect(settings.rpc_url)
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine)
+    deployment = live_deployment(settings, w3)
+    return Indexer(w3, engine, deployment, settings.confirmations, settings.index_batch_blocks)
+
+
+def _catch_up_with_progress(indexer: Indexer) -> CatchUpResult:
+    columns = (
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("blocks"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("index", total=None)
+
+        def report(done: int, target: int, _events: int) -> None:
+            progress.update(task, completed=done, total=target)
+
+        return indexer.catch_up(on_progress=report)
+
+
+@app.command()
+def index(
+    follow: Annotated[bool, typer.Option("--follow", help="keep following new blocks until Ctrl-C")] = False,
+) -> None:
+    """Mirror the chain's events into the database up to the confirmed head, then exit (or follow)."""
+    settings = Settings()
+    indexer = _indexer(settings)
+    result = _catch_up_with_progress(indexer)
+    console.print(f"indexed blocks {result.from_block}-{result.to_block}: {result.events} event(s)")
+    if follow:
+        console.print("following new blocks; Ctrl-C stops")
+        with contextlib.suppress(KeyboardInterrupt):
+            indexer.follow(threading.Event(), settings.poll_interval)
+
+
+@app.command()
+def reindex() -> None:
+    """Drop what was mirrored from this chain and rebuild it from the deployment block."""
+    settings = Settings()
+    indexer = _indexer(settings)
+    indexer.reset()
+    result = _catch_up_with_progress(indexer)
+    console.print(f"rebuilt blocks {result.from_block}-{result.to_block}: {result.events} event(s)")
+
+
+@app.command()
+def serve() -> None:
+    """Serve the API and web page over the mirror."""
+    settings = Settings()
+    upgrade_schema(make_engine(settings.database_url))
+    _serve(settings)
+
+
+def _serve(settings: Settings) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    console.print(f"[bold green]serving[/] http://{settings.api_host}:{settings.api_port}  (Ctrl-C stops)")
+    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning")
+
+
+@app.command()
+def up() -> None:
+    """Start everything: chain, contracts, demo data, indexer and API. Ctrl-C stops it all, keeping the data."""
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    with _step("Compiling contracts…"):
+        ensure_built(settings)
+    anvil = None
+    if settings.uses_embedded_chain and not port_is_open(settings.chain_port):
+        anvil = AnvilProcess(find_anvil(settings.project_dir), settings.chain_port, settings.chain_state_file)
+        with _step("Starting the chain…"):
+            anvil.start()
+        console.print(f"chain at {anvil.rpc_url} (state in {anvil.state_file})")
+    else:
+        console.print(f"using the chain already running at {settings.rpc_url}")
+    stop = threading.Event()
+    follower: threading.Thread | None = None
+    try:
+        w3 = connect(settings.rpc_url)
+        with _step("Deploying contracts…"):
+            deployment, fresh = ensure_deployed(settings, w3)
+        console.print(f"contracts {'deployed' if fresh else 'reused'} (recorded in {settings.deployment_file})")
+        with _step("Loading demo data…"):
+            created = load_demo_data(settings, open_registry(settings, w3))
+        console.print(f"demo data: {created} new process(es)")
+        engine = make_engine(settings.database_url)
+        upgrade_schema(engine)
+        indexer = Indexer(w3, engine, deployment, settings.confirmations, settings.index_batch_blocks)
+        result = _catch_up_with_progress(indexer)
+        console.print(f"indexed up to block {result.to_block} into {settings.database_url.split('///')[-1]}")
+        follower = threading.Thread(target=_follow, args=(indexer, stop, settings.poll_interval), daemon=True)
+        follower.start()
+        _serve(settings)
+    finally:
+        stop.set()
+        if follower is not None:
+            follower.join(timeout=10)
+        if anvil is not None:
+            anvil.stop()
+        console.print("stopped; chain state and database are kept in " + str(settings.data_dir))
+
+
+def _follow(indexer: Indexer, stop: threading.Event, poll_interval: float) -> None:
+    try:
+        indexer.follow(stop, poll_interval)
+    except LedgerError as error:
+        log.error("indexer stopped: %s", error)

@@ -1,0 +1,74 @@
+"""One error hierarchy for the ledger. Each error says whether retrying can help; the API maps them to HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class LedgerError(Exception):
+    """Root of every error the ledger raises on purpose."""
+
+    retryable: bool = False
+
+
+class ConfigurationError(LedgerError, ValueError):
+    """The settings or the files they point at are missing or inconsistent; the message says what to fix."""
+
+
+class ToolchainError(LedgerError, RuntimeError):
+    """A compiler or the local chain binary is missing or failed."""
+
+
+class ChainError(LedgerError):
+    """Talking to the chain failed."""
+
+
+class ChainUnavailableError(ChainError, ConnectionError):
+    """The RPC endpoint did not answer; it may come back."""
+
+    retryable = True
+
+
+class TransactionTimeoutError(ChainError, TimeoutError):
+    """A sent transaction was not mined in time; it may still be, so look it up before sending again."""
+
+    retryable = True
+
+
+class ContractRevertError(ChainError, ValueError):
+    """A contract refused a call; `error_name` and `error_args` are the decoded custom error."""
+
+    def __init__(self, error_name: str, error_args: Mapping[str, Any], function: str = "") -> None:
+        self.error_name = error_name
+        self.error_args = dict(error_args)
+        self.function = function
+        args_text = ", ".join(f"{key}={_show(value)}" for key, value in self.error_args.items())
+        where = f"{function} reverted" if function else "reverted"
+        super().__init__(f"{where}: {error_name}({args_text})")
+
+
+class NotDeployedError(ConfigurationError):
+    """The contracts are not deployed on the configured chain."""
+
+
+class IndexerError(LedgerError):
+    """The indexer could not go on."""
+
+
+class ChainDivergedError(IndexerError, RuntimeError):
+    """The chain no longer contains a block the mirror was built from."""
+
+
+class NotFoundError(LedgerError, LookupError):
+    """A requested record does not exist in the mirror."""
+
+
+class VerificationError(LedgerError, ValueError):
+    """A check against the chain failed: expected one thing, found another."""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    return str(value)

@@ -1,0 +1,111 @@
+"""Fetch stage: raw logs and block headers over JSON-RPC, checked before anything downstream trusts them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from web3 import Web3
+
+from ledger.errors import ChainError, ChainUnavailableError
+
+
+@dataclass(frozen=True, slots=True)
+class RawLog:
+    """One log as the node reported it, in lower-case 0x-hex."""
+
+    block_number: int
+    block_hash: str
+    tx_hash: str
+    tx_index: int
+    log_index: int
+    address: str
+    topics: tuple[str, ...]
+    data: str
+
+    @property
+    def order_key(self) -> tuple[int, int]:
+        """The one sortable position of a log in chain history."""
+        return (self.block_number, self.log_index)
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHeader:
+    """The fields of a block the mirror keeps: enough to detect a changed chain and to date events."""
+
+    number: int
+    hash: str
+    parent_hash: str
+    timestamp: int
+
+
+class MalformedRpcResponse(ChainError, ValueError):
+    """The node answered with something that is not what JSON-RPC promises."""
+
+
+def _rpc(w3: Web3, method: str, params: list[Any]) -> Any:
+    try:
+        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    except (requests.RequestException, OSError) as exc:
+        raise ChainUnavailableError(f"{method}: the node did not answer ({exc.__class__.__name__})") from exc
+    if "error" in response:
+        raise ChainError(f"{method} failed: {response['error']}")
+    return response.get("result")
+
+
+def fetch_logs(w3: Web3, addresses: Iterable[str], from_block: int, to_block: int) -> list[RawLog]:
+    """All logs of `addresses` in [from_block, to_block], sorted by position; rejects out-of-range answers."""
+    wanted = sorted({address.lower() for address in addresses})
+    result = _rpc(w3, "eth_getLogs", [{"address": wanted, "fromBlock": hex(from_block), "toBlock": hex(to_block)}])
+    if not isinstance(result, list):
+        raise MalformedRpcResponse(f"eth_getLogs returned {type(result).__name__}, expected a list")
+    logs = []
+    for entry in result:
+        if entry.get("removed"):
+            continue  # a log from a block that is no longer canonical
+        log = RawLog(
+            block_number=int(entry["blockNumber"], 16),
+            block_hash=entry["blockHash"].lower(),
+            tx_hash=entry["transactionHash"].lower(),
+            tx_index=int(entry["transactionIndex"], 16),
+            log_index=int(entry["logIndex"], 16),
+            address=entry["address"].lower(),
+            topics=tuple(topic.lower() for topic in entry["topics"]),
+            data=entry["data"].lower(),
+        )
+        if not from_block <= log.block_number <= to_block or log.address not in wanted:
+            raise MalformedRpcResponse(
+                f"eth_getLogs for blocks {from_block}-{to_block} of {wanted} returned a log of {log.address} "
+                f"in block {log.block_number}"
+            )
+        logs.append(log)
+    logs.sort(key=lambda log: log.order_key)
+    return logs
+
+
+def fetch_header(w3: Web3, number: int) -> BlockHeader:
+    """The header of block `number`; a missing block is an error, since callers ask only for mined ones."""
+    block = _rpc(w3, "eth_getBlockByNumber", [hex(number), False])
+    if not block:
+        raise ChainError(f"the node has no block {number}")
+    header = BlockHeader(
+        number=int(block["number"], 16),
+        hash=block["hash"].lower(),
+        parent_hash=block["parentHash"].lower(),
+        timestamp=int(block["timestamp"], 16),
+    )
+    if header.number != number:
+        raise MalformedRpcResponse(f"asked for block {number}, the node returned block {header.number}")
+    return header
+
+
+def fetch_head(w3: Web3) -> int:
+    """The newest block number the node knows."""
+    return int(_rpc(w3, "eth_blockNumber", []), 16)
+
+
+def fetch_chain_id(w3: Web3) -> int:
+    """The chain id the node reports."""
+    return int(_rpc(w3, "eth_chainId", []), 16)

@@ -1,0 +1,87 @@
+"""Every setting of the ledger, read once from the environment (prefix ``PROCLEDGER_``) and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The well-known development mnemonic of anvil and hardhat: its keys are public, so it is only ever a default
+# for local dev chains. A real network needs PROCLEDGER_MNEMONIC or PROCLEDGER_DEPLOYER_KEY.
+DEV_MNEMONIC = "test test test test test test test test test test test junk"
+
+# The repository this package lives in: contracts/, node_modules/ and ape-config.yaml sit here.
+_PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Effective configuration; build it once at the entry point and hand it to what needs it."""
+
+    model_config = SettingsConfigDict(env_prefix="PROCLEDGER_", extra="ignore", validate_default=True)
+
+    project_dir: Path = Field(default=_PACKAGE_ROOT, description="repository with contracts/ and node_modules/")
+    data_dir: Path = Field(default=Path(".procledger"), description="chain state, database and deployment")
+    chain_port: int = Field(default=8545, ge=1, le=65535, description="port of the embedded anvil chain")
+    rpc_url: str = Field(default="", description="JSON-RPC endpoint; empty means the embedded chain")
+    database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in the data dir")
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    confirmations: int = Field(default=0, ge=0, description="blocks behind the head the indexer stays")
+    index_batch_blocks: int = Field(default=2_000, ge=1, description="first eth_getLogs block range")
+    poll_interval: float = Field(default=1.0, gt=0, description="seconds between polls in follow mode")
+    tx_timeout: float = Field(default=30.0, gt=0, description="seconds to wait for a transaction receipt")
+    mnemonic: SecretStr = SecretStr(DEV_MNEMONIC)
+    deployer_key: SecretStr | None = Field(default=None, description="hex private key; overrides the mnemonic")
+
+    @model_validator(mode="after")
+    def _derive_defaults(self) -> Settings:
+        self.project_dir = self.project_dir.expanduser().resolve()
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.rpc_url:
+            self.rpc_url = f"http://127.0.0.1:{self.chain_port}"
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+        return self
+
+    @property
+    def chain_state_file(self) -> Path:
+        """Anvil's state dump, rewritten every second, so a restart keeps the whole history."""
+        return self.data_dir / "chain" / "state.json"
+
+    @property
+    def deployment_file(self) -> Path:
+        """Addresses and deployment blocks of the contracts on the configured chain."""
+        return self.data_dir / "deployment.json"
+
+    @property
+    def artifacts_dir(self) -> Path:
+        """Compiled ABI and bytecode, one JSON file per contract."""
+        return self.project_dir / "build" / "contracts"
+
+    @property
+    def uses_embedded_chain(self) -> bool:
+        """Whether the RPC URL points at the anvil this project starts itself."""
+        return self.rpc_url.rstrip("/") == f"http://127.0.0.1:{self.chain_port}"
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as plain values, with secrets and database passwords masked, for display."""
+        shown: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr):
+                value = "********" if value.get_secret_value() else ""
+            elif name == "database_url":
+                value = _mask_url_password(value)
+            shown[name] = str(value) if isinstance(value, Path) else value
+        return shown
+
+
+def _mask_url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparsable URL is shown as it is; it holds no recognisable password
+        return url

@@ -1,0 +1,15 @@
+"""Alembic environment: always handed a live connection by ledger.store.database.upgrade_schema."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from ledger.store.models import Base
+
+connection = context.config.attributes.get("connection")
+if connection is None:
+    raise RuntimeError("run migrations through `procledger migrate`, which supplies the database connection")
+
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+with context.begin_transaction():
+    context.run_migrations()

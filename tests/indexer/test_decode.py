@@ -1,0 +1,40 @@
+"""Decoding is pure and agrees with the ABI the compiler produced."""
+
+from __future__ import annotations
+
+import json
+
+from eth_abi import encode
+from eth_utils import event_abi_to_log_topic
+
+from ledger.indexer.decode import PROCESS_CREATED_TOPIC, ProcessCreated, decode_log
+from ledger.indexer.fetch import RawLog
+from tests.helpers import PROJECT_DIR
+
+
+def _log(topics: tuple[str, ...], data: bytes) -> RawLog:
+    return RawLog(1, "0x" + "11" * 32, "0x" + "22" * 32, 0, 3, "0x" + "33" * 20, topics, "0x" + data.hex())
+
+
+def test_process_created_topic_matches_compiled_abi(built: None) -> None:
+    abi = json.loads((PROJECT_DIR / "build" / "contracts" / "ProcurementRegistry.json").read_text())["abi"]
+    (event,) = [entry for entry in abi if entry.get("name") == "ProcessCreated"]
+    assert "0x" + event_abi_to_log_topic(event).hex() == PROCESS_CREATED_TOPIC
+
+
+def test_process_created_log_decodes_to_its_fields() -> None:
+    purchaser = "0x" + "ab" * 20
+    topics = (PROCESS_CREATED_TOPIC, "0x" + "01" * 32, "0x" + "00" * 12 + purchaser[2:], "0x" + "02" * 32)
+    event = decode_log(_log(topics, encode(["string"], ["ocds-采购-1"])))
+    assert isinstance(event, ProcessCreated)
+    assert (event.process_id, event.purchaser, event.doc_hash, event.ocid) == (
+        "0x" + "01" * 32,
+        purchaser,
+        "0x" + "02" * 32,
+        "ocds-采购-1",
+    )
+
+
+def test_foreign_logs_are_not_ours() -> None:
+    assert decode_log(_log(("0x" + "99" * 32,), b"")) is None
+    assert decode_log(_log((), b"")) is None

@@ -1,0 +1,71 @@
+"""`procledger up` serves the demo end to end, stops cleanly on Ctrl-C, and reuses its data when run again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from ledger.chain.anvil import port_is_open
+from ledger.demo import DEMO_PROCESSES
+from tests.helpers import PROJECT_DIR, free_port
+
+
+def _start(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-c", "from ledger.cli import main; main()", "up"],
+            cwd=PROJECT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+
+def _wait_for_process(base: str, ocid: str, up: subprocess.Popen[bytes], log: Path) -> dict[str, object]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        assert up.poll() is None, log.read_text()
+        try:
+            response = httpx.get(f"{base}/processes/{ocid}", timeout=2)
+            if response.status_code == 200:
+                body: dict[str, object] = response.json()
+                return body
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise AssertionError(f"the demo process never appeared:\n{log.read_text()}")
+
+
+def _interrupt(up: subprocess.Popen[bytes], log: Path) -> None:
+    up.send_signal(signal.SIGINT)
+    assert up.wait(timeout=30) == 0, log.read_text()
+
+
+def test_up_serves_demo_then_restarts_on_the_same_data(tmp_path: Path, built: None) -> None:
+    chain_port, api_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "PROCLEDGER_DATA_DIR": str(tmp_path / "data"),
+        "PROCLEDGER_CHAIN_PORT": str(chain_port),
+        "PROCLEDGER_API_PORT": str(api_port),
+    }
+    base, ocid, log = f"http://127.0.0.1:{api_port}", DEMO_PROCESSES[0].ocid, tmp_path / "up.log"
+
+    up = _start(env, log)
+    first = _wait_for_process(base, ocid, up, log)
+    health = httpx.get(f"{base}/health").json()
+    assert health["status"] == "ok" and health["chains"][0]["chain_id"] == 31337
+    assert first["document_sha256"] == "0x" + DEMO_PROCESSES[0].doc_hash.hex()
+    _interrupt(up, log)
+    assert not port_is_open(chain_port) and not port_is_open(api_port)
+    assert "demo data: 3 new process(es)" in log.read_text()
+
+    up = _start(env, log)
+    again = _wait_for_process(base, ocid, up, log)
+    _interrupt(up, log)
+    assert again == first  # same chain history, same mirror: nothing redeployed or recreated
+    assert log.read_text().count("contracts reused") == 1
+    assert "demo data: 0 new process(es)" in log.read_text()
