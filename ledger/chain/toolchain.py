@@ -45,16 +45,15 @@ def find_anvil(project_dir: Path) -> Path:
 def link_bridge_for_ape(version: str, solcx_dir: Path | None = None) -> Path | None:
     """Expose the bridge where ape-solidity looks for solc `version` (~/.solcx/solc-v<version>).
 
-    A real compiler already there is left alone. Returns the path made, or None when nothing changed.
+    A working compiler already there (native, or another checkout's bridge) is left alone. Returns the path
+    made, or None when nothing changed.
     """
     target_dir = solcx_dir or Path(os.environ.get("SOLCX_BINARY_PATH", Path.home() / ".solcx"))
     target = target_dir / f"solc-v{version}"
-    if target.is_symlink() and target.resolve() == SOLC_BRIDGE.resolve():
-        return None
-    if target.exists() and not target.is_symlink():
+    if target.exists():
         return None
     target_dir.mkdir(parents=True, exist_ok=True)
-    if target.is_symlink():  # a stale link, e.g. to another checkout that was removed
+    if target.is_symlink():  # dangling: the checkout it pointed into is gone
         target.unlink()
     target.symlink_to(SOLC_BRIDGE.resolve())
     return target

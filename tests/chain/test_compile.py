@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 
 from ledger.chain.compile import CompilerConfig, artifacts_are_current, compile_project
-from ledger.chain.toolchain import link_bridge_for_ape
+from ledger.chain.toolchain import SOLC_BRIDGE, link_bridge_for_ape
 from tests.helpers import PROJECT_DIR
 
 
@@ -72,3 +72,10 @@ def test_bridge_link_leaves_a_real_compiler_alone(tmp_path: Path) -> None:
     real.write_text("a native solc")
     assert link_bridge_for_ape("0.8.28", tmp_path) is None
     assert real.read_text() == "a native solc"
+
+
+def test_bridge_link_replaces_a_dangling_link(tmp_path: Path) -> None:
+    dangling = tmp_path / "solc-v0.8.28"
+    dangling.symlink_to(tmp_path / "removed-checkout" / "solc_bridge.js")
+    assert link_bridge_for_ape("0.8.28", tmp_path) == dangling
+    assert dangling.resolve() == SOLC_BRIDGE.resolve()
