@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 from types import TracebackType
@@ -14,6 +16,13 @@ from web3 import HTTPProvider, Web3
 from ledger.errors import ToolchainError
 
 DEV_CHAIN_ID = 31337
+_PR_SET_PDEATHSIG = 1  # prctl option: signal to receive when the parent thread exits
+
+
+def _die_with_parent() -> None:
+    if sys.platform == "linux":
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGINT)
 
 
 def port_is_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -56,7 +65,11 @@ class AnvilProcess:
             "--state-interval", "1",
         ]  # fmt: skip
         with self.log_file.open("ab") as log:
-            self._process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            # Its own session, so a terminal's Ctrl-C reaches only us and we stop the chain after its readers;
+            # and on Linux it dies with us, so a crashed `procledger up` leaves no orphan chain behind.
+            self._process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+            )
         deadline = time.monotonic() + timeout
         w3 = Web3(HTTPProvider(self.rpc_url, request_kwargs={"timeout": 1}))
         while time.monotonic() < deadline:
