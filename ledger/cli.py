@@ -21,7 +21,7 @@ from ledger.chain.anvil import AnvilProcess, port_is_open
 from ledger.chain.client import connect
 from ledger.chain.compile import CompilerConfig
 from ledger.chain.setup import deploy as deploy_contracts
-from ledger.chain.setup import ensure_built, ensure_deployed, live_deployment, open_registry
+from ledger.chain.setup import ensure_built, ensure_deployed, live_deployment, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
 from ledger.demo import load_demo_data
 from ledger.errors import LedgerError
@@ -128,9 +128,9 @@ def deploy(
 def seed() -> None:
     """Load the demo processes (skipping those already on chain)."""
     settings = Settings()
-    registry = open_registry(settings, connect(settings.rpc_url))
+    contract = open_ledger(settings, connect(settings.rpc_url))
     with _step("Recording demo processes…"):
-        created = load_demo_data(settings, registry)
+        created = load_demo_data(settings, contract)
     console.print(f"{created} demo process(es) created")
 
 
@@ -232,7 +232,7 @@ def up() -> None:
             deployment, fresh = ensure_deployed(settings, w3)
         console.print(f"contracts {'deployed' if fresh else 'reused'} (recorded in {settings.deployment_file})")
         with _step("Loading demo data…"):
-            created = load_demo_data(settings, open_registry(settings, w3))
+            created = load_demo_data(settings, open_ledger(settings, w3))
         console.print(f"demo data: {created} new process(es)")
         engine = make_engine(settings.database_url)
         upgrade_schema(engine)

@@ -1,19 +1,56 @@
-"""Demo data: a few procurement processes with their documents, loaded once and skipped when present."""
+"""Demo data: fictional organisations, budgets and three processes at different stages.
+
+Loading is idempotent: each step checks the chain first, so running it again records nothing new. Documents are
+kept off chain in the data directory, named by their SHA-256; only the hashes go on chain.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ledger.chain.accounts import PURCHASER_INDEX, deployer_account, derive_account
-from ledger.chain.registry import Registry
+from web3 import Web3
+
+from ledger.chain.accounts import deployer_account, derive_account
+from ledger.chain.ledger_contract import (
+    AUDITOR_ROLE,
+    FINANCE_ROLE,
+    PURCHASER_ROLE,
+    SUPPLIER_ROLE,
+    LedgerContract,
+    bid_commitment,
+    process_id_of,
+)
+from ledger.chain.sender import TransactionSender
 from ledger.settings import Settings
+
+# Stage and enum values as the contract numbers them (IProcurementLedger).
+PLANNING, TENDER, AWARDED, CONTRACTED, IMPLEMENTATION = 1, 2, 4, 5, 6
+OPEN_TENDER, SINGLE_SOURCE = 0, 1
+DELIVERY, ACCEPTANCE = 0, 1
+DAY = 86_400
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    """A fictional organisation: registry id (its hash is the on-chain id), role and the HD index of its account."""
+
+    registry_id: str
+    name: str
+    role: bytes
+    account_index: int
+
+    @property
+    def org_id(self) -> bytes:
+        """keccak256 of the registry id, the organisation's id on chain."""
+        return bytes(Web3.keccak(text=self.registry_id))
 
 
 @dataclass(frozen=True)
 class DemoProcess:
-    """One fictional procurement, with the notice document behind its opening."""
+    """One fictional procurement and the notice document behind its opening."""
 
     ocid: str
     title: str
@@ -30,43 +67,149 @@ class DemoProcess:
         return hashlib.sha256(self.document).digest()
 
 
+PURCHASER = DemoOrganisation("12330100DEMO0001PA", "Riverside City Procurement Centre", PURCHASER_ROLE, 1)
+FINANCE = DemoOrganisation("11330100DEMO0002FB", "Riverside City Finance Bureau", FINANCE_ROLE, 2)
+SUPPLIER_A = DemoOrganisation("91330100DEMO0003SA", "Harbour Roadworks Ltd", SUPPLIER_ROLE, 3)
+SUPPLIER_B = DemoOrganisation("91330100DEMO0004SB", "Northgate Civil Engineering Co.", SUPPLIER_ROLE, 4)
+AUDITOR = DemoOrganisation("11330100DEMO0005AU", "Riverside City Audit Office", AUDITOR_ROLE, 5)
+ORGANISATIONS = (PURCHASER, FINANCE, SUPPLIER_A, SUPPLIER_B, AUDITOR)
+
+BUDGET_CODE = "2026-RIVERSIDE-GENERAL-014"
+BUDGET_AMOUNT = 50_000_000_00  # 50 million in cents
+
 DEMO_PROCESSES = (
     DemoProcess(
         "ocds-pl0001-2026-0001",
         "Resurfacing of Riverside Road (2.4 km)",
-        "Open tender. Budget line 2026-ROADS-014. Works to be completed within 120 days of signature.",
+        "Open tender. Works to be completed within 120 days of signature.",
     ),
     DemoProcess(
         "ocds-pl0001-2026-0002",
-        "School laptops for the 2026/27 year (1,200 units)",
-        "Open tender in two lots. Budget line 2026-EDU-003. Delivery and three years of maintenance.",
+        "Maintenance of the water-treatment control system",
+        "Single source: only the original vendor holds the control system's source and certification.",
     ),
     DemoProcess(
         "ocds-pl0001-2026-0003",
         "市政府办公楼物业管理服务 (Facility management of the city hall)",
-        "公开招标。预算编号 2026-ADM-021。服务期三年。",
+        "公开招标。服务期三年。",
     ),
 )
 
 
-def load_demo_data(settings: Settings, registry: Registry) -> int:
-    """Grant the demo purchaser its role and open the demo processes that are not on chain yet."""
-    admin = registry.sender(deployer_account(settings))
-    purchaser = registry.sender(derive_account(settings, PURCHASER_INDEX))
-    if not registry.is_purchaser(purchaser.address):
-        registry.grant_purchaser(admin, purchaser.address)
+class _Recorder:
+    """Writes demo steps as the right organisation, keeping every document it hashes."""
+
+    def __init__(self, settings: Settings, ledger: LedgerContract) -> None:
+        self.ledger = ledger
+        self.folder = settings.data_dir / "documents"
+        self.admin = ledger.sender(deployer_account(settings))
+        self.senders = {org: ledger.sender(derive_account(settings, org.account_index)) for org in ORGANISATIONS}
+        self.writes = 0
+
+    def as_(self, org: DemoOrganisation) -> TransactionSender:
+        return self.senders[org]
+
+    def send(self, sender: TransactionSender, function: str, *args: object) -> None:
+        self.ledger.send(sender, function, *args)
+        self.writes += 1
+
+    def document(self, text: str) -> bytes:
+        content = text.encode()
+        digest = hashlib.sha256(content).digest()
+        _keep(self.folder, digest, content)
+        return digest
+
+
+def set_up_organisations_and_budget(settings: Settings, ledger: LedgerContract) -> bytes:
+    """Register the demo organisations and approve the demo budget line, if not done yet; returns its id."""
+    recorder = _Recorder(settings, ledger)
+    return _organisations_and_budget(recorder)
+
+
+def _organisations_and_budget(recorder: _Recorder) -> bytes:
+    _register_organisations(recorder)
+    budget_id = bytes(Web3.keccak(text=BUDGET_CODE))
+    if recorder.ledger.call("budget", budget_id)[2] == 0:
+        approval = recorder.document(f"Budget {BUDGET_CODE}: 50,000,000.00 CNY for fiscal year 2026.")
+        recorder.send(recorder.as_(FINANCE), "approveBudget", budget_id, 2026, BUDGET_AMOUNT, b"CNY", approval)
+    return budget_id
+
+
+def load_demo_data(settings: Settings, ledger: LedgerContract) -> int:
+    """Record whatever part of the demo is not on chain yet; returns how many processes it created."""
+    recorder = _Recorder(settings, ledger)
+    budget_id = _organisations_and_budget(recorder)
     created = 0
     for process in DEMO_PROCESSES:
-        _keep_document(settings.data_dir / "documents", process)
-        if not registry.process_exists(process.ocid):
-            registry.create_process(purchaser, process.ocid, process.doc_hash)
+        _keep(recorder.folder, process.doc_hash, process.document)
+        if not ledger.process_exists(process.ocid):
+            method = SINGLE_SOURCE if process is DEMO_PROCESSES[1] else OPEN_TENDER
+            rationale = recorder.document(f"Single-source justification for {process.ocid}") if method else bytes(32)
+            args = (process.ocid, budget_id, method, process.doc_hash, rationale)
+            recorder.send(recorder.as_(PURCHASER), "createProcess", *args)
             created += 1
+    _advance_open_tender(recorder, process_id_of(DEMO_PROCESSES[0].ocid))
+    _advance_single_source(recorder, process_id_of(DEMO_PROCESSES[1].ocid))
     return created
 
 
-def _keep_document(folder: Path, process: DemoProcess) -> None:
-    # Documents live off chain, named by their fingerprint, so anyone can recompute and compare.
+def _register_organisations(recorder: _Recorder) -> None:
+    for org in ORGANISATIONS:
+        if recorder.ledger.call("organisationRole", org.org_id) == b"\x00" * 32:
+            recorder.send(recorder.admin, "registerOrganisation", org.org_id, org.role)
+        account = recorder.as_(org).address
+        if recorder.ledger.call("organisationOf", account) == b"\x00" * 32:
+            recorder.send(recorder.admin, "addOrganisationAccount", org.org_id, account)
+
+
+def _stage(recorder: _Recorder, process_id: bytes) -> int:
+    return int(recorder.ledger.call("processOf", process_id)[4])
+
+
+def _advance_open_tender(recorder: _Recorder, process_id: bytes) -> None:
+    """Publish the tender with deadlines a month out, and have two suppliers commit sealed bids."""
+    if _stage(recorder, process_id) == PLANNING:
+        now = int(time.time())
+        tender = recorder.document("Tender documents: bill of quantities, technical specification, evaluation method.")
+        recorder.send(recorder.as_(PURCHASER), "openTender", process_id, now + 30 * DAY, now + 31 * DAY, tender)
+    for supplier, amount in ((SUPPLIER_A, 1_874_500_00), (SUPPLIER_B, 1_912_000_00)):
+        bidder = recorder.as_(supplier).address
+        if recorder.ledger.call("bidOf", process_id, bidder)[0] != b"\x00" * 32:
+            continue
+        # A real supplier keeps its bid document and salt private until the reveal; the demo derives them.
+        bid_doc = hashlib.sha256(f"bid of {supplier.name}".encode()).digest()
+        salt = hashlib.sha256(f"demo salt {supplier.registry_id}".encode()).digest()
+        commitment = bid_commitment(process_id, bidder, amount, bid_doc, salt)
+        recorder.send(recorder.as_(supplier), "commitBid", process_id, commitment)
+
+
+def _advance_single_source(recorder: _Recorder, process_id: bytes) -> None:
+    """Award, sign, deliver, accept and pay part of a single-source contract."""
+    purchaser, supplier = recorder.as_(PURCHASER), recorder.as_(SUPPLIER_A)
+    contract_id = bytes(Web3.keccak(text="CT-2026-0002"))
+    milestone_id = bytes(Web3.keccak(text="CT-2026-0002/M1"))
+    value = 420_000_00
+    if _stage(recorder, process_id) == PLANNING:
+        award = recorder.document("Award decision: single source to Harbour Roadworks Ltd.")
+        recorder.send(purchaser, "awardProcess", process_id, supplier.address, value, award)
+    if _stage(recorder, process_id) == AWARDED:
+        contract = recorder.document("Maintenance contract CT-2026-0002, 12 months.")
+        recorder.send(purchaser, "signContract", process_id, contract_id, value, contract)
+    if _stage(recorder, process_id) == CONTRACTED:
+        report = recorder.document("Delivery report: quarterly maintenance Q1 done.")
+        recorder.send(supplier, "recordMilestone", process_id, contract_id, milestone_id, DELIVERY, report)
+        acceptance = recorder.document("Acceptance report (履约验收): Q1 maintenance accepted.")
+        recorder.send(purchaser, "recordMilestone", process_id, contract_id, milestone_id, ACCEPTANCE, acceptance)
+    if _stage(recorder, process_id) == IMPLEMENTATION and recorder.ledger.call("agreementOf", process_id)[2] == 0:
+        voucher = recorder.document("Treasury voucher TV-2026-000187: 105,000.00 CNY.")
+        recorder.send(
+            recorder.as_(FINANCE), "recordPayment", process_id, contract_id, milestone_id, 105_000_00,
+            supplier.address, voucher,
+        )  # fmt: skip
+
+
+def _keep(folder: Path, digest: bytes, content: bytes) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{process.doc_hash.hex()}.txt"
+    path = folder / f"{digest.hex()}.txt"
     if not path.exists():
-        path.write_bytes(process.document)
+        path.write_bytes(content)

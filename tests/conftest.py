@@ -12,12 +12,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from web3 import Web3
 
-from ledger.chain.accounts import PURCHASER_INDEX, deployer_account, derive_account
 from ledger.chain.anvil import AnvilProcess
 from ledger.chain.client import connect
-from ledger.chain.registry import Registry
-from ledger.chain.setup import ensure_built, ensure_deployed, open_registry
+from ledger.chain.ledger_contract import LedgerContract
+from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil
+from ledger.demo import set_up_organisations_and_budget
 from ledger.settings import Settings
 from tests.helpers import PROJECT_DIR, free_port
 
@@ -97,10 +97,9 @@ def w3(anvil: AnvilProcess) -> Web3:
 
 
 @pytest.fixture
-def registry(settings: Settings, w3: Web3) -> Registry:
-    """The registry deployed on this test's chain, with the dev purchaser granted its role."""
+def ledger_contract(settings: Settings, w3: Web3) -> LedgerContract:
+    """The ledger deployed on this test's chain, with the demo organisations and budget line set up."""
     ensure_deployed(settings, w3)
-    deployed = open_registry(settings, w3)
-    admin = deployed.sender(deployer_account(settings))
-    deployed.grant_purchaser(admin, derive_account(settings, PURCHASER_INDEX).address)
+    deployed = open_ledger(settings, w3)
+    set_up_organisations_and_budget(settings, deployed)
     return deployed

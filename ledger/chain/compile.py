@@ -83,7 +83,7 @@ def compile_project(project_dir: Path, out_dir: Path) -> list[Path]:
             compiler_input, solc_binary=solc, base_path=str(project_dir), allow_paths=[str(project_dir)]
         )
     except solcx.exceptions.SolcError as exc:
-        raise ToolchainError(f"compilation failed:\n{exc.stderr_data or exc.message}") from exc
+        raise ToolchainError(f"compilation failed:\n{_compiler_errors(exc)}") from exc
     fingerprint = input_fingerprint(compiler_input, config.version)
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
@@ -118,3 +118,12 @@ def artifacts_are_current(project_dir: Path, out_dir: Path) -> bool:
         )
     except (ConfigurationError, json.JSONDecodeError):
         return False
+
+
+def _compiler_errors(exc: solcx.exceptions.SolcError) -> str:
+    # The compiler's JSON holds the readable messages; the exception's own text embeds the whole output.
+    try:
+        errors = json.loads(exc.stdout_data or "")["errors"]
+        return "\n".join(error["formattedMessage"] for error in errors if error["severity"] == "error")
+    except (ValueError, KeyError, TypeError):
+        return exc.stderr_data or exc.message.splitlines()[0]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from web3 import Web3
 
-REGISTRY = "ProcurementRegistry"
+LEDGER = "ProcurementLedger"
 
 
 @dataclass(frozen=True)

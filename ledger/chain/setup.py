@@ -7,8 +7,8 @@ from web3 import Web3
 from ledger.chain.accounts import deployer_account
 from ledger.chain.artifacts import load_artifact
 from ledger.chain.compile import artifacts_are_current, compile_project
-from ledger.chain.deployment import REGISTRY, Deployment
-from ledger.chain.registry import Registry
+from ledger.chain.deployment import LEDGER, Deployment
+from ledger.chain.ledger_contract import LedgerContract
 from ledger.errors import NotDeployedError
 from ledger.settings import Settings
 
@@ -32,8 +32,8 @@ def ensure_deployed(settings: Settings, w3: Web3) -> tuple[Deployment, bool]:
 
 def deploy(settings: Settings, w3: Web3) -> Deployment:
     """Deploy the contracts and record where they went."""
-    artifact = load_artifact(settings.artifacts_dir, REGISTRY)
-    deployment = Registry.deploy(w3, artifact, deployer_account(settings), settings.tx_timeout)
+    artifact = load_artifact(settings.artifacts_dir, LEDGER)
+    deployment = LedgerContract.deploy(w3, artifact, deployer_account(settings), settings.tx_timeout)
     deployment.save(settings.deployment_file)
     return deployment
 
@@ -51,8 +51,8 @@ def live_deployment(settings: Settings, w3: Web3) -> Deployment:
     return recorded
 
 
-def open_registry(settings: Settings, w3: Web3) -> Registry:
-    """The deployed registry on this chain."""
+def open_ledger(settings: Settings, w3: Web3) -> LedgerContract:
+    """The deployed ledger contract on this chain."""
     deployment = live_deployment(settings, w3)
-    artifact = load_artifact(settings.artifacts_dir, REGISTRY)
-    return Registry(w3, artifact, deployment.address_of(REGISTRY), settings.tx_timeout)
+    artifact = load_artifact(settings.artifacts_dir, LEDGER)
+    return LedgerContract(w3, artifact, deployment.address_of(LEDGER), settings.tx_timeout)

@@ -9,7 +9,7 @@ from eth_utils.crypto import keccak
 
 from ledger.indexer.fetch import RawLog
 
-PROCESS_CREATED_SIGNATURE = "ProcessCreated(bytes32,address,bytes32,string)"
+PROCESS_CREATED_SIGNATURE = "ProcessCreated(bytes32,bytes32,bytes32,address,uint8,bytes32,bytes32,string)"
 PROCESS_CREATED_TOPIC = "0x" + keccak(text=PROCESS_CREATED_SIGNATURE).hex()
 
 
@@ -19,8 +19,12 @@ class ProcessCreated:
 
     log: RawLog
     process_id: str
+    budget_id: str
+    purchaser_org: str
     purchaser: str
+    method: int
     doc_hash: str
+    rationale_hash: str
     ocid: str
 
 
@@ -37,11 +41,17 @@ def decode_log(log: RawLog) -> Event | None:
         return None
     if len(log.topics) != 4:
         raise UndecodableLogError(f"ProcessCreated log {log.tx_hash}:{log.log_index} has {len(log.topics)} topics")
-    (ocid,) = abi_decode(["string"], bytes.fromhex(log.data[2:]))
+    purchaser, method, doc_hash, rationale_hash, ocid = abi_decode(
+        ["address", "uint8", "bytes32", "bytes32", "string"], bytes.fromhex(log.data[2:])
+    )
     return ProcessCreated(
         log=log,
         process_id=log.topics[1],
-        purchaser="0x" + log.topics[2][-40:],
-        doc_hash=log.topics[3],
+        budget_id=log.topics[2],
+        purchaser_org=log.topics[3],
+        purchaser=purchaser.lower(),
+        method=method,
+        doc_hash="0x" + doc_hash.hex(),
+        rationale_hash="0x" + rationale_hash.hex(),
         ocid=ocid,
     )

@@ -35,7 +35,7 @@ def test_compiler_settings_are_read_from_ape_config() -> None:
 def test_solcx_and_ape_compile_produce_identical_runtime_bytecode(tmp_path: Path) -> None:
     project = _copy_project(tmp_path / "project")
     ours = compile_project(project, tmp_path / "artifacts")
-    assert {path.stem for path in ours} >= {"ProcurementRegistry"}
+    assert {path.stem for path in ours} >= {"ProcurementLedger"}
 
     solcx_dir = tmp_path / "solcx"
     version = CompilerConfig.from_ape_config(project).version
@@ -62,8 +62,8 @@ def test_changed_source_makes_artifacts_stale(tmp_path: Path) -> None:
     out = tmp_path / "artifacts"
     compile_project(project, out)
     assert artifacts_are_current(project, out)
-    source = project / "contracts" / "ProcurementRegistry.sol"
-    source.write_text(source.read_text().replace('return "0.1.0";', 'return "0.1.1";'))
+    source = project / "contracts" / "ProcurementLedger.sol"
+    source.write_text(source.read_text().replace('return "1.0.0";', 'return "1.0.1";'))
     assert not artifacts_are_current(project, out)
 
 

@@ -11,16 +11,16 @@ from sqlalchemy import Engine, func, select
 from web3 import Web3
 
 from api.app import create_app
-from ledger.chain.accounts import PURCHASER_INDEX, derive_account
 from ledger.chain.anvil import AnvilProcess
 from ledger.chain.client import connect
-from ledger.chain.registry import Registry, process_id_of
-from ledger.chain.setup import live_deployment, open_registry
+from ledger.chain.ledger_contract import LedgerContract, process_id_of
+from ledger.chain.setup import live_deployment, open_ledger
 from ledger.errors import ChainDivergedError
 from ledger.indexer.runner import Indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.models import Checkpoint, Process, RawLog
+from tests.helpers import open_process
 
 
 def _indexer(settings: Settings, w3: Web3, database_url: str) -> tuple[Indexer, Engine]:
@@ -34,16 +34,14 @@ def _count(engine: Engine, model: type[Process] | type[RawLog]) -> int:
         return int(connection.execute(select(func.count()).select_from(model)).scalar_one())
 
 
-def _create(settings: Settings, registry: Registry, ocid: str) -> str:
-    purchaser = registry.sender(derive_account(settings, PURCHASER_INDEX))
-    receipt = registry.create_process(purchaser, ocid, hashlib.sha256(ocid.encode()).digest())
-    return str(receipt["transactionHash"].to_0x_hex())
+def _create(settings: Settings, ledger: LedgerContract, ocid: str) -> str:
+    return str(open_process(settings, ledger, ocid)["transactionHash"].to_0x_hex())
 
 
 def test_created_process_is_indexed_and_served_with_its_tx_hash(
-    settings: Settings, registry: Registry, w3: Web3, database_url: str
+    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
 ) -> None:
-    tx_hash = _create(settings, registry, "ocds-e2e-0001")
+    tx_hash = _create(settings, ledger_contract, "ocds-e2e-0001")
     indexer, engine = _indexer(settings, w3, database_url)
     result = indexer.catch_up()
     assert result.events == 1
@@ -57,7 +55,7 @@ def test_created_process_is_indexed_and_served_with_its_tx_hash(
     assert body["chain"]["tx_hash"] == tx_hash
     assert body["chain"]["block_number"] == receipt["blockNumber"]
     assert body["chain"]["block_hash"] == receipt["blockHash"].to_0x_hex()
-    assert body["chain"]["log_index"] == receipt["logs"][0]["logIndex"]
+    assert body["chain"]["log_index"] == receipt["logs"][-1]["logIndex"]
     assert body["process_id"] == "0x" + process_id_of("ocds-e2e-0001").hex()
     assert body["document_sha256"] == "0x" + hashlib.sha256(b"ocds-e2e-0001").hexdigest()
     block_time = w3.eth.get_block(receipt["blockNumber"])["timestamp"]
@@ -75,9 +73,11 @@ def test_created_process_is_indexed_and_served_with_its_tx_hash(
     assert int(stored.timestamp()) == block_time
 
 
-def test_reindexing_adds_no_rows(settings: Settings, registry: Registry, w3: Web3, database_url: str) -> None:
+def test_reindexing_adds_no_rows(
+    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
+) -> None:
     for number in range(4):
-        _create(settings, registry, f"ocds-idem-{number}")
+        _create(settings, ledger_contract, f"ocds-idem-{number}")
     indexer, engine = _indexer(settings, w3, database_url)
     assert indexer.catch_up().events == 4
     before = (_count(engine, Process), _count(engine, RawLog))
@@ -91,10 +91,10 @@ def test_reindexing_adds_no_rows(settings: Settings, registry: Registry, w3: Web
 
 
 def test_reset_and_rebuild_gives_the_same_rows(
-    settings: Settings, registry: Registry, w3: Web3, database_url: str
+    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
 ) -> None:
     for number in range(3):
-        _create(settings, registry, f"ocds-rebuild-{number}")
+        _create(settings, ledger_contract, f"ocds-rebuild-{number}")
     indexer, engine = _indexer(settings, w3, database_url)
     indexer.catch_up()
     columns = (Process.ocid, Process.tx_hash, Process.block_hash, Process.log_index, Process.created_at)
@@ -109,9 +109,9 @@ def test_reset_and_rebuild_gives_the_same_rows(
 
 @pytest.mark.parametrize("how", ["graceful", "kill -9"])
 def test_restarted_chain_keeps_process_and_indexer_resumes_from_checkpoint(
-    settings: Settings, registry: Registry, anvil: AnvilProcess, w3: Web3, database_url: str, how: str
+    settings: Settings, ledger_contract: LedgerContract, anvil: AnvilProcess, w3: Web3, database_url: str, how: str
 ) -> None:
-    first_tx = _create(settings, registry, "ocds-restart-1")
+    first_tx = _create(settings, ledger_contract, "ocds-restart-1")
     indexer, engine = _indexer(settings, w3, database_url)
     indexer.catch_up()
     checkpoint_block = w3.eth.block_number
@@ -123,10 +123,10 @@ def test_restarted_chain_keeps_process_and_indexer_resumes_from_checkpoint(
         anvil.kill()
     anvil.start()
     w3 = connect(anvil.rpc_url)
-    registry = open_registry(settings, w3)  # the recorded deployment is still live: same blocks, same code
-    assert registry.process_exists("ocds-restart-1")
+    ledger_contract = open_ledger(settings, w3)  # the recorded deployment is still live: same blocks, same code
+    assert ledger_contract.process_exists("ocds-restart-1")
     assert w3.eth.get_transaction_receipt(first_tx)["status"] == 1
-    _create(settings, registry, "ocds-restart-2")
+    _create(settings, ledger_contract, "ocds-restart-2")
 
     indexer, engine = _indexer(settings, w3, database_url)
     result = indexer.catch_up()
@@ -138,10 +138,10 @@ def test_restarted_chain_keeps_process_and_indexer_resumes_from_checkpoint(
 
 
 def test_indexer_refuses_to_continue_on_a_chain_that_dropped_its_blocks(
-    settings: Settings, registry: Registry, w3: Web3, database_url: str
+    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
 ) -> None:
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # test-only RPC: rewrites history
-    _create(settings, registry, "ocds-orphan")
+    _create(settings, ledger_contract, "ocds-orphan")
     indexer, engine = _indexer(settings, w3, database_url)
     indexer.catch_up()
     w3.provider.make_request("evm_revert", [snapshot])

@@ -1,6 +1,8 @@
-"""Typed calls to the ProcurementRegistry contract, for writers (demo data, tests, the future gateway)."""
+"""The deployed ProcurementLedger contract, for writers (demo data, tests, the future gateway)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
@@ -8,11 +10,14 @@ from web3.contract import Contract
 from web3.types import TxReceipt
 
 from ledger.chain.artifacts import Artifact
-from ledger.chain.deployment import REGISTRY, DeployedContract, Deployment
+from ledger.chain.deployment import LEDGER, DeployedContract, Deployment
 from ledger.chain.reverts import RevertDecoder
 from ledger.chain.sender import TransactionSender
 
+FINANCE_ROLE = Web3.keccak(text="FINANCE_ROLE")
 PURCHASER_ROLE = Web3.keccak(text="PURCHASER_ROLE")
+SUPPLIER_ROLE = Web3.keccak(text="SUPPLIER_ROLE")
+AUDITOR_ROLE = Web3.keccak(text="AUDITOR_ROLE")
 
 
 def process_id_of(ocid: str) -> bytes:
@@ -20,8 +25,19 @@ def process_id_of(ocid: str) -> bytes:
     return bytes(Web3.keccak(text=ocid))
 
 
-class Registry:
-    """The deployed registry, with a revert decoder that knows its errors and OpenZeppelin's."""
+def bid_commitment(process_id: bytes, bidder: str, amount: int, bid_doc_hash: bytes, salt: bytes) -> bytes:
+    """keccak256(abi.encode(processId, bidder, amount, bidDocHash, salt)), as the contract recomputes it."""
+    from eth_abi.abi import encode
+
+    encoded = encode(
+        ["bytes32", "address", "uint96", "bytes32", "bytes32"],
+        [process_id, Web3.to_checksum_address(bidder), amount, bid_doc_hash, salt],
+    )
+    return bytes(Web3.keccak(encoded))
+
+
+class LedgerContract:
+    """The deployed ledger, with a revert decoder that knows its errors and OpenZeppelin's."""
 
     def __init__(self, w3: Web3, artifact: Artifact, address: str, timeout: float = 30.0) -> None:
         self._w3 = w3
@@ -31,7 +47,7 @@ class Registry:
 
     @classmethod
     def deploy(cls, w3: Web3, artifact: Artifact, admin: LocalAccount, timeout: float = 30.0) -> Deployment:
-        """Deploy a new registry administered by `admin` and describe where it landed."""
+        """Deploy a new ledger administered by `admin` and describe where it landed."""
         factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
         sender = TransactionSender(w3, admin, RevertDecoder([artifact.abi]), timeout)
         receipt = sender.transact(factory.constructor(admin.address))
@@ -41,24 +57,20 @@ class Registry:
             block_number=receipt["blockNumber"],
             block_hash=receipt["blockHash"].to_0x_hex(),
         )
-        return Deployment(chain_id=w3.eth.chain_id, contracts={REGISTRY: deployed})
+        return Deployment(chain_id=w3.eth.chain_id, contracts={LEDGER: deployed})
 
     def sender(self, account: LocalAccount) -> TransactionSender:
         """A sender for `account` that decodes this contract's errors."""
         return TransactionSender(self._w3, account, self.reverts, self._timeout)
 
-    def grant_purchaser(self, admin: TransactionSender, account: str) -> TxReceipt:
-        """Grant the purchaser role to `account`; only the admin may."""
-        return admin.transact(self.contract.functions.grantRole(PURCHASER_ROLE, Web3.to_checksum_address(account)))
+    def send(self, sender: TransactionSender, function: str, *args: Any) -> TxReceipt:
+        """Call write `function` as `sender`; a refusal raises ContractRevertError with the decoded error."""
+        return sender.transact(self.contract.functions[function](*args))
 
-    def is_purchaser(self, account: str) -> bool:
-        """Whether `account` holds the purchaser role."""
-        return bool(self.contract.functions.hasRole(PURCHASER_ROLE, Web3.to_checksum_address(account)).call())
-
-    def create_process(self, purchaser: TransactionSender, ocid: str, doc_hash: bytes) -> TxReceipt:
-        """Open the process `ocid`, backed by the document whose SHA-256 is `doc_hash`."""
-        return purchaser.transact(self.contract.functions.createProcess(ocid, doc_hash))
+    def call(self, function: str, *args: Any) -> Any:
+        """Call view `function`."""
+        return self.contract.functions[function](*args).call()
 
     def process_exists(self, ocid: str) -> bool:
         """Whether a process with this ocid is on chain."""
-        return bool(self.contract.functions.processExists(process_id_of(ocid)).call())
+        return bool(self.call("processExists", process_id_of(ocid)))

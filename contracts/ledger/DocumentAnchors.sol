@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.28;
+
+import {MerkleRFC6962} from "../libraries/MerkleRFC6962.sol";
+import {Procurement} from "./Procurement.sol";
+
+/// @title Document anchoring
+/// @notice Many document hashes are anchored in one transaction as the root of an RFC 6962 Merkle tree (SHA-256,
+/// 0x00-prefixed leaves, 0x01-prefixed nodes; see MerkleRFC6962). Only the root and the leaf count go on chain;
+/// the leaf list is kept and served off chain, and each document has an inclusion proof to its root.
+abstract contract DocumentAnchors is Procurement {
+    struct Anchor {
+        uint32 count;
+        uint64 anchoredAt;
+    }
+
+    mapping(bytes32 root => Anchor) private _anchors;
+
+    /// @notice Anchor `count` documents under Merkle root `root`, optionally for process `processId`.
+    function anchorDocuments(bytes32 root, uint32 count, bytes32 processId) external {
+        bytes32 org = _callerOrganisation(PURCHASER_ROLE);
+        if (root == bytes32(0) || count == 0) revert AnchorInvalid(root, count);
+        if (processId != bytes32(0)) _existingProcess(processId);
+        Anchor storage anchor = _anchors[root];
+        if (anchor.count != 0) revert AnchorAlreadyExists(root);
+        (anchor.count, anchor.anchoredAt) = (count, uint64(block.timestamp));
+        emit DocumentsAnchored(root, processId, org, count);
+    }
+
+    /// @notice The anchor of `root`: its leaf count and block time (zero if never anchored).
+    function anchorOf(bytes32 root) external view returns (Anchor memory) {
+        return _anchors[root];
+    }
+
+    /// @notice Whether document `docHash` is leaf `index` of the anchored tree `root`, by its inclusion proof.
+    function verifyDocument(bytes32 root, bytes32 docHash, uint256 index, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        uint32 count = _anchors[root].count;
+        if (count == 0) revert AnchorUnknown(root);
+        return MerkleRFC6962.rootFromProof(index, count, MerkleRFC6962.leafHash(docHash), proof) == root;
+    }
+}

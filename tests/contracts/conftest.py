@@ -1,0 +1,162 @@
+"""Fixtures for the contract rule tests: ape's accounts, project and chain, on anvil (ape-foundry).
+
+One ledger per module, with organisations and a budget line registered; ape's isolation reverts the chain after
+every test, so each test starts from that state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from eth_utils import keccak
+
+FINANCE_ROLE = keccak(text="FINANCE_ROLE")
+PURCHASER_ROLE = keccak(text="PURCHASER_ROLE")
+SUPPLIER_ROLE = keccak(text="SUPPLIER_ROLE")
+AUDITOR_ROLE = keccak(text="AUDITOR_ROLE")
+
+# IProcurementLedger enums
+class Stage:
+    NONE, PLANNING, TENDER, EVALUATION, AWARDED, CONTRACTED, IMPLEMENTATION, COMPLETED, CANCELLED, TERMINATED = range(10)
+
+
+OPEN_TENDER, SINGLE_SOURCE = 0, 1
+DELIVERY, ACCEPTANCE = 0, 1
+DISMISSED, UPHELD, WITHDRAWN = 1, 2, 3
+
+BUDGET_ID = keccak(text="BUDGET-2026-001")
+BUDGET_AMOUNT = 1_000_000_00
+HOUR = 3_600
+
+
+def doc(label: str) -> bytes:
+    """SHA-256 of a stand-in document."""
+    return hashlib.sha256(label.encode()).digest()
+
+
+def org(label: str) -> bytes:
+    """An organisation id: the hash of a registry id."""
+    return keccak(text=label)
+
+
+@pytest.fixture(scope="session")
+def admin(accounts: Any) -> Any:
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def purchaser(accounts: Any) -> Any:
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def finance(accounts: Any) -> Any:
+    return accounts[2]
+
+
+@pytest.fixture(scope="session")
+def supplier_a(accounts: Any) -> Any:
+    return accounts[3]
+
+
+@pytest.fixture(scope="session")
+def supplier_b(accounts: Any) -> Any:
+    return accounts[4]
+
+
+@pytest.fixture(scope="session")
+def auditor(accounts: Any) -> Any:
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def other_purchaser(accounts: Any) -> Any:
+    """A purchaser of another organisation: it may run its own processes, not ours."""
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def outsider(accounts: Any) -> Any:
+    """An account of no registered organisation."""
+    return accounts[9]
+
+
+ORGS = {
+    "purchaser": (org("PURCHASER-ORG"), PURCHASER_ROLE),
+    "finance": (org("FINANCE-ORG"), FINANCE_ROLE),
+    "supplier_a": (org("SUPPLIER-A"), SUPPLIER_ROLE),
+    "supplier_b": (org("SUPPLIER-B"), SUPPLIER_ROLE),
+    "auditor": (org("AUDITOR-ORG"), AUDITOR_ROLE),
+    "other_purchaser": (org("OTHER-PURCHASER-ORG"), PURCHASER_ROLE),
+}
+
+
+@pytest.fixture(scope="module")
+def ledger(
+    project: Any,
+    admin: Any,
+    purchaser: Any,
+    finance: Any,
+    supplier_a: Any,
+    supplier_b: Any,
+    auditor: Any,
+    other_purchaser: Any,
+) -> Any:
+    """A deployed ProcurementLedger with every organisation registered and budget line BUDGET_ID approved."""
+    contract = project.ProcurementLedger.deploy(admin, sender=admin)
+    members = {
+        "purchaser": purchaser,
+        "finance": finance,
+        "supplier_a": supplier_a,
+        "supplier_b": supplier_b,
+        "auditor": auditor,
+        "other_purchaser": other_purchaser,
+    }
+    for name, (org_id, role) in ORGS.items():
+        contract.registerOrganisation(org_id, role, sender=admin)
+        contract.addOrganisationAccount(org_id, members[name], sender=admin)
+    contract.approveBudget(BUDGET_ID, 2026, BUDGET_AMOUNT, b"CNY", doc("budget"), sender=finance)
+    return contract
+
+
+@pytest.fixture
+def create_process(ledger: Any, purchaser: Any) -> Callable[..., bytes]:
+    """Open a process on BUDGET_ID and return its id."""
+
+    def create(ocid: str = "ocds-test-1", method: int = OPEN_TENDER, rationale: bytes | None = None) -> bytes:
+        rationale_hash = rationale if rationale is not None else (doc("rationale") if method else bytes(32))
+        ledger.createProcess(ocid, BUDGET_ID, method, doc(f"notice {ocid}"), rationale_hash, sender=purchaser)
+        return keccak(text=ocid)
+
+    return create
+
+
+@pytest.fixture
+def open_tender(ledger: Any, purchaser: Any, chain: Any, create_process: Callable[..., bytes]) -> Callable[..., bytes]:
+    """Create an open-tender process and publish its tender: bids close in 1 h, reveals in 2 h."""
+
+    def open_(ocid: str = "ocds-tender-1") -> bytes:
+        process_id = create_process(ocid)
+        now = chain.pending_timestamp
+        ledger.openTender(process_id, now + HOUR, now + 2 * HOUR, doc("tender"), sender=purchaser)
+        return process_id
+
+    return open_
+
+
+def commitment(process_id: bytes, bidder: Any, amount: int, bid_doc: bytes, salt: bytes) -> bytes:
+    """The sealed-bid commitment, computed in Python exactly as the contract does."""
+    from eth_abi import encode
+
+    return keccak(
+        encode(["bytes32", "address", "uint96", "bytes32", "bytes32"], [process_id, str(bidder), amount, bid_doc, salt])
+    )
+
+
+def advance(chain: Any, seconds: int) -> None:
+    """Move chain time forward and mine a block."""
+    chain.pending_timestamp += seconds
+    chain.mine()
