@@ -1,0 +1,1 @@
+"""Proofs that a document belongs to an anchored batch."""
