@@ -160,6 +160,7 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
 
     /// @notice The supplier opens its sealed bid between the bid deadline and the reveal deadline.
     function revealBid(bytes32 processId, uint96 amount, bytes32 bidDocHash, bytes32 salt) external {
+        _checkRole(SUPPLIER_ROLE);
         Process storage process = _existingProcess(processId);
         if (process.stage != Stage.Tender) revert ProcessWrongStage(processId, process.stage, Stage.Tender);
         if (block.timestamp < process.bidDeadline || block.timestamp >= process.revealDeadline) {
@@ -216,6 +217,8 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
         _requireDocument(docHash);
         _requireNoOpenComplaints(processId, process);
         if (amount == 0) revert AwardInvalidAmount();
+        // A supplier removed from the registry since it bid (e.g. debarred) cannot be awarded.
+        if (!hasRole(SUPPLIER_ROLE, supplier)) revert AwardSupplierNotRegistered(supplier);
         if (process.method == Method.OpenTender) {
             _requireStage(processId, process, Stage.Evaluation);
             Bid storage bid = _bids[processId][supplier];
@@ -223,7 +226,6 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
             if (bid.amount != amount) revert AwardAmountMismatch(processId, bid.amount, amount);
         } else {
             _requireStage(processId, process, Stage.Planning);
-            if (!hasRole(SUPPLIER_ROLE, supplier)) revert AwardSupplierNotRegistered(supplier);
         }
         _commitBudget(processId, process.budgetId, amount);
         (process.stage, process.awardee, process.awardAmount) = (Stage.Awarded, supplier, amount);
