@@ -21,11 +21,11 @@ from ledger.chain.anvil import AnvilProcess, port_is_open
 from ledger.chain.client import connect
 from ledger.chain.compile import CompilerConfig
 from ledger.chain.setup import deploy as deploy_contracts
-from ledger.chain.setup import ensure_built, ensure_deployed, live_deployment, open_ledger
+from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
 from ledger.demo import load_demo_data
 from ledger.errors import LedgerError
-from ledger.indexer.runner import CatchUpResult, Indexer
+from ledger.indexer.runner import CatchUpResult, Indexer, build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 
@@ -117,7 +117,7 @@ def deploy(
         if force:
             deployment, fresh = deploy_contracts(settings, w3), True
         else:
-            deployment, fresh = ensure_deployed(settings, w3)
+            _, fresh = ensure_deployed(settings, w3)
     for name, contract in deployment.contracts.items():
         what = "deployed" if fresh else "already deployed"
         console.print(f"{name} {what} at {contract.address} (block {contract.block_number})")
@@ -146,8 +146,7 @@ def _indexer(settings: Settings) -> Indexer:
     w3 = connect(settings.rpc_url)
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
-    deployment = live_deployment(settings, w3)
-    return Indexer(w3, engine, deployment, settings.confirmations, settings.index_batch_blocks)
+    return build_indexer(settings, w3, engine)
 
 
 def _catch_up_with_progress(indexer: Indexer) -> CatchUpResult:
@@ -229,14 +228,14 @@ def up() -> None:
     try:
         w3 = connect(settings.rpc_url)
         with _step("Deploying contracts…"):
-            deployment, fresh = ensure_deployed(settings, w3)
+            _, fresh = ensure_deployed(settings, w3)
         console.print(f"contracts {'deployed' if fresh else 'reused'} (recorded in {settings.deployment_file})")
         with _step("Loading demo data…"):
             created = load_demo_data(settings, open_ledger(settings, w3))
         console.print(f"demo data: {created} new process(es)")
         engine = make_engine(settings.database_url)
         upgrade_schema(engine)
-        indexer = Indexer(w3, engine, deployment, settings.confirmations, settings.index_batch_blocks)
+        indexer = build_indexer(settings, w3, engine)
         result = _catch_up_with_progress(indexer)
         console.print(f"indexed up to block {result.to_block} into {settings.database_url.split('///')[-1]}")
         follower = threading.Thread(target=_follow, args=(indexer, stop, settings.poll_interval), daemon=True)

@@ -11,6 +11,9 @@ import {Organisations} from "./Organisations.sol";
 /// @notice Stages only move forward. Bids are sealed by commit–reveal: before the bid deadline a supplier commits
 /// keccak256(abi.encode(processId, bidder, amount, bidDocHash, salt)); between the bid and reveal deadlines it
 /// reveals, and a reveal that does not match reverts. Nobody, the operator included, sees an amount before opening.
+/// @dev Deadlines compare against block.timestamp on purpose: they are the procurement rules themselves. A block
+/// producer can skew the timestamp by seconds, while tender deadlines are hours or days apart (slither `timestamp`
+/// is silenced at each such check for this reason).
 abstract contract Procurement is Organisations, EIP712, Nonces {
     /// @notice Longest accepted ocid, in bytes; OCDS ocids are a prefix plus a local id, far shorter.
     uint256 public constant MAX_OCID_LENGTH = 128;
@@ -35,9 +38,9 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
         bytes32 org = _callerOrganisation(FINANCE_ROLE);
         _requireDocument(docHash);
         if (fiscalYear == 0 || amount == 0 || currency == bytes3(0)) revert BudgetInvalid(fiscalYear, amount, currency);
-        Budget storage budget = _budgets[budgetId];
-        if (budget.fiscalYear != 0) revert BudgetAlreadyExists(budgetId);
-        (budget.amount, budget.fiscalYear, budget.currency, budget.financeOrg) = (amount, fiscalYear, currency, org);
+        Budget storage line = _budgets[budgetId];
+        if (line.fiscalYear != 0) revert BudgetAlreadyExists(budgetId);
+        (line.amount, line.fiscalYear, line.currency, line.financeOrg) = (amount, fiscalYear, currency, org);
         emit BudgetApproved(budgetId, org, fiscalYear, amount, currency, docHash);
     }
 
@@ -74,6 +77,7 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
         Process storage process = _purchaserProcess(processId, Stage.Planning);
         _requireDocument(docHash);
         if (process.method != Method.OpenTender) revert ProcessWrongMethod(processId, process.method);
+        // slither-disable-next-line timestamp
         if (bidDeadline <= block.timestamp || revealDeadline <= bidDeadline) {
             revert TenderInvalidDeadlines(bidDeadline, revealDeadline, block.timestamp);
         }
@@ -92,6 +96,7 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
         Process storage process = _purchaserProcess(processId, Stage.Tender);
         _requireDocument(docHash);
         _requireDocument(rationaleHash);
+        // slither-disable-next-line timestamp
         if (block.timestamp >= process.bidDeadline) {
             revert TenderDeadlinePassed(processId, process.bidDeadline, block.timestamp);
         }
@@ -99,6 +104,7 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
         if (revealDeadline < process.revealDeadline) {
             revert TenderDeadlineShortened(process.revealDeadline, revealDeadline);
         }
+        // slither-disable-next-line timestamp
         if (revealDeadline <= bidDeadline) revert TenderInvalidDeadlines(bidDeadline, revealDeadline, block.timestamp);
         uint16 amendment = process.amendments + 1;
         (process.bidDeadline, process.revealDeadline, process.amendments) = (bidDeadline, revealDeadline, amendment);
@@ -149,6 +155,7 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
         uint256 deadline,
         bytes calldata signature
     ) external {
+        // slither-disable-next-line timestamp
         if (block.timestamp > deadline) revert BidSignatureExpired(deadline, block.timestamp);
         bytes32 digest = _hashTypedDataV4(
             keccak256(abi.encode(BID_COMMITMENT_TYPEHASH, processId, bidder, commitment, _useNonce(bidder), deadline))
@@ -163,6 +170,7 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
         _checkRole(SUPPLIER_ROLE);
         Process storage process = _existingProcess(processId);
         if (process.stage != Stage.Tender) revert ProcessWrongStage(processId, process.stage, Stage.Tender);
+        // slither-disable-next-line timestamp
         if (block.timestamp < process.bidDeadline || block.timestamp >= process.revealDeadline) {
             revert BidRevealWindowClosed(processId, process.bidDeadline, process.revealDeadline, block.timestamp);
         }
@@ -198,6 +206,7 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
     function recordEvaluation(bytes32 processId, bytes32 reportHash) external {
         Process storage process = _purchaserProcess(processId, Stage.Tender);
         _requireDocument(reportHash);
+        // slither-disable-next-line timestamp
         if (block.timestamp < process.revealDeadline) {
             revert EvaluationTooEarly(processId, process.revealDeadline, block.timestamp);
         }
@@ -277,6 +286,7 @@ abstract contract Procurement is Organisations, EIP712, Nonces {
         if (commitment == bytes32(0)) revert BidInvalidCommitment();
         Process storage process = _existingProcess(processId);
         if (process.stage != Stage.Tender) revert ProcessWrongStage(processId, process.stage, Stage.Tender);
+        // slither-disable-next-line timestamp
         if (block.timestamp >= process.bidDeadline) {
             revert TenderDeadlinePassed(processId, process.bidDeadline, block.timestamp);
         }

@@ -21,7 +21,7 @@ def find_solc(project_dir: Path) -> Path:
             raise ToolchainError(f"PROCLEDGER_SOLC points at {path}, which is not a file")
         return path
     native = shutil.which("solc")
-    if native:
+    if native and not _is_solc_select_shim(Path(native)):
         return Path(native)
     if not (project_dir / "node_modules" / "solc").is_dir():
         raise ToolchainError(f"no Solidity compiler: solc-js is not installed; {_NPM_HINT}")
@@ -57,3 +57,9 @@ def link_bridge_for_ape(version: str, solcx_dir: Path | None = None) -> Path | N
         target.unlink()
     target.symlink_to(SOLC_BRIDGE.resolve())
     return target
+
+
+def _is_solc_select_shim(path: Path) -> bool:
+    # solc-select (installed with slither) puts a `solc` script in the venv that tries to download compilers.
+    with path.open("rb") as file:
+        return b"solc_select" in file.read(4096)

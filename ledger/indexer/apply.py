@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.indexer.decode import Event, ProcessCreated
+from ledger.indexer.decode import DecodedEvent
 from ledger.indexer.fetch import BlockHeader, RawLog
 from ledger.store.models import Checkpoint, Process, table_of
 from ledger.store.models import RawLog as RawLogRow
@@ -33,14 +33,14 @@ def apply_range(
     connection: Connection,
     chain_id: int,
     logs: Sequence[RawLog],
-    events: Sequence[Event],
+    events: Sequence[DecodedEvent],
     headers: Mapping[int, BlockHeader],
     checkpoint: BlockHeader,
     head_block: int,
 ) -> None:
     """Write what one block range produced and move the checkpoint to its last block, all or nothing."""
     insert_ignoring_duplicates(connection, table_of(RawLogRow), [_raw_row(chain_id, log) for log in logs])
-    processes = [_process_row(chain_id, event, headers) for event in events if isinstance(event, ProcessCreated)]
+    processes = [_process_row(chain_id, event, headers) for event in events if event.name == "ProcessCreated"]
     insert_ignoring_duplicates(connection, table_of(Process), processes)
     save_checkpoint(connection, chain_id, checkpoint, head_block)
 
@@ -77,15 +77,15 @@ def _raw_row(chain_id: int, log: RawLog) -> dict[str, Any]:
     }
 
 
-def _process_row(chain_id: int, event: ProcessCreated, headers: Mapping[int, BlockHeader]) -> dict[str, Any]:
-    log = event.log
+def _process_row(chain_id: int, event: DecodedEvent, headers: Mapping[int, BlockHeader]) -> dict[str, Any]:
+    log, args = event.log, event.args
     return {
         "chain_id": chain_id,
         "contract_address": log.address,
-        "process_id": event.process_id,
-        "ocid": event.ocid,
-        "purchaser": event.purchaser,
-        "doc_hash": event.doc_hash,
+        "process_id": args["processId"],
+        "ocid": args["ocid"],
+        "purchaser": args["purchaser"],
+        "doc_hash": args["docHash"],
         "created_at": datetime.fromtimestamp(headers[log.block_number].timestamp, UTC),
         "block_number": log.block_number,
         "block_hash": log.block_hash,

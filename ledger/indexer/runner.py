@@ -10,11 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, select
 from web3 import Web3
 
+from ledger.chain.artifacts import load_artifact
 from ledger.chain.deployment import Deployment
+from ledger.chain.setup import live_deployment
 from ledger.errors import ChainDivergedError, ConfigurationError, LedgerError
 from ledger.indexer.apply import apply_range
-from ledger.indexer.decode import decode_log
+from ledger.indexer.decode import EventDecoder
 from ledger.indexer.fetch import BlockHeader, fetch_chain_id, fetch_head, fetch_header, fetch_logs
+from ledger.settings import Settings
 from ledger.store.models import Checkpoint, Process, RawLog, table_of
 
 log = logging.getLogger(__name__)
@@ -40,10 +43,12 @@ class Indexer:
         w3: Web3,
         engine: Engine,
         deployment: Deployment,
+        decoder: EventDecoder,
         confirmations: int = 0,
         batch_blocks: int = 2_000,
     ) -> None:
         self._w3 = w3
+        self._decoder = decoder
         self._engine = engine
         self._deployment = deployment
         self._confirmations = confirmations
@@ -61,7 +66,7 @@ class Indexer:
         while block <= target:
             end = min(block + self._batch_blocks - 1, target)
             logs = fetch_logs(self._w3, self._addresses, block, end)
-            decoded = [event for event in map(decode_log, logs) if event is not None]
+            decoded = [event for event in map(self._decoder.decode, logs) if event is not None]
             headers = {number: fetch_header(self._w3, number) for number in {item.block_number for item in logs}}
             last = headers.get(end) or fetch_header(self._w3, end)
             with self._engine.begin() as connection:
@@ -124,3 +129,10 @@ def _header_or_none(w3: Web3, number: int) -> BlockHeader | None:
     if number > fetch_head(w3):
         return None
     return fetch_header(w3, number)
+
+
+def build_indexer(settings: Settings, w3: Web3, engine: Engine) -> Indexer:
+    """The indexer for the deployment recorded in the data directory, decoding with the compiled ABIs."""
+    deployment = live_deployment(settings, w3)
+    decoder = EventDecoder(load_artifact(settings.artifacts_dir, name).abi for name in deployment.contracts)
+    return Indexer(w3, engine, deployment, decoder, settings.confirmations, settings.index_batch_blocks)

@@ -1,4 +1,5 @@
 import ape
+
 from tests.contracts.conftest import BUDGET_ID, Stage, doc
 
 

@@ -1,45 +1,84 @@
-"""Decoding is pure and agrees with the ABI the compiler produced."""
+"""Decoding is pure and agrees with the ABI the compiler produced and with web3's own decoder."""
 
 from __future__ import annotations
 
 import json
 
+import pytest
 from eth_abi import encode
-from eth_utils import event_abi_to_log_topic
+from web3 import Web3
 
-from ledger.indexer.decode import PROCESS_CREATED_TOPIC, ProcessCreated, decode_log
+from ledger.indexer.decode import DecodedEvent, EventDecoder, UndecodableLogError, event_topic
 from ledger.indexer.fetch import RawLog
 from tests.helpers import PROJECT_DIR
+
+
+@pytest.fixture(scope="module")
+def abi(built: None) -> list[dict[str, object]]:
+    return list(json.loads((PROJECT_DIR / "build" / "contracts" / "ProcurementLedger.json").read_text())["abi"])
 
 
 def _log(topics: tuple[str, ...], data: bytes) -> RawLog:
     return RawLog(1, "0x" + "11" * 32, "0x" + "22" * 32, 0, 3, "0x" + "33" * 20, topics, "0x" + data.hex())
 
 
-def test_process_created_topic_matches_compiled_abi(built: None) -> None:
-    abi = json.loads((PROJECT_DIR / "build" / "contracts" / "ProcurementLedger.json").read_text())["abi"]
-    (event,) = [entry for entry in abi if entry.get("name") == "ProcessCreated"]
-    assert "0x" + event_abi_to_log_topic(event).hex() == PROCESS_CREATED_TOPIC
+def test_topics_match_web3s_event_signatures(abi: list[dict[str, object]]) -> None:
+    contract = Web3().eth.contract(abi=abi)
+    decoder = EventDecoder([abi])
+    for name in ("ProcessCreated", "PaymentRecorded", "EvaluationRecorded", "BudgetApproved"):
+        web3_topic = contract.events[name]().topic
+        assert decoder.topic_of(name) == web3_topic
 
 
-def test_process_created_log_decodes_to_its_fields() -> None:
+def test_static_and_dynamic_fields_decode_like_web3(abi: list[dict[str, object]]) -> None:
+    decoder = EventDecoder([abi])
     purchaser = "0x" + "ab" * 20
-    topics = (PROCESS_CREATED_TOPIC, "0x" + "01" * 32, "0x" + "02" * 32, "0x" + "03" * 32)
+    topics = (decoder.topic_of("ProcessCreated"), "0x" + "01" * 32, "0x" + "02" * 32, "0x" + "03" * 32)
     data = encode(
-        ["address", "uint8", "bytes32", "bytes32", "string"],
-        [purchaser, 1, b"\x04" * 32, b"\x05" * 32, "ocds-采购-1"],
+        ["address", "uint8", "bytes32", "bytes32", "string"], [purchaser, 1, b"\x04" * 32, b"\x05" * 32, "ocds-采购-1"]
     )
-    event = decode_log(_log(topics, data))
-    assert isinstance(event, ProcessCreated)
-    assert (event.process_id, event.budget_id, event.purchaser_org) == (
-        "0x" + "01" * 32,
-        "0x" + "02" * 32,
-        "0x" + "03" * 32,
-    )
-    assert (event.purchaser, event.method, event.ocid) == (purchaser, 1, "ocds-采购-1")
-    assert (event.doc_hash, event.rationale_hash) == ("0x" + "04" * 32, "0x" + "05" * 32)
+    event = decoder.decode(_log(topics, data))
+    assert isinstance(event, DecodedEvent) and event.name == "ProcessCreated"
+    assert event.args == {
+        "processId": "0x" + "01" * 32,
+        "budgetId": "0x" + "02" * 32,
+        "purchaserOrg": "0x" + "03" * 32,
+        "purchaser": purchaser,
+        "method": 1,
+        "docHash": "0x" + "04" * 32,
+        "rationaleHash": "0x" + "05" * 32,
+        "ocid": "ocds-采购-1",
+    }
+    topics = (decoder.topic_of("EvaluationRecorded"), "0x" + "01" * 32)
+    data = encode(["bytes32", "uint32", "address[]", "uint96[]"], [b"\x07" * 32, 3, [purchaser], [12345]])
+    event = decoder.decode(_log(topics, data))
+    assert event is not None
+    assert event.args["revealedBidders"] == [purchaser] and event.args["revealedAmounts"] == [12345]
+    assert event.args["bidCount"] == 3
 
 
-def test_foreign_logs_are_not_ours() -> None:
-    assert decode_log(_log(("0x" + "99" * 32,), b"")) is None
-    assert decode_log(_log((), b"")) is None
+def test_bytes3_and_bool_fields_keep_their_width(abi: list[dict[str, object]]) -> None:
+    decoder = EventDecoder([abi])
+    topics = (decoder.topic_of("BudgetApproved"), "0x" + "01" * 32, "0x" + "02" * 32)
+    data = encode(["uint16", "uint96", "bytes3", "bytes32"], [2026, 10**20, b"CNY", b"\x09" * 32])
+    event = decoder.decode(_log(topics, data))
+    assert event is not None and event.args["currency"] == "0x" + b"CNY".hex() and event.args["amount"] == 10**20
+    topics = (decoder.topic_of("BidCommitted"), "0x" + "01" * 32, "0x" + "00" * 12 + "ab" * 20)
+    data = encode(["bytes32", "bool", "address"], [b"\x01" * 32, True, "0x" + "00" * 20])
+    event = decoder.decode(_log(topics, data))
+    assert event is not None and event.args["replaced"] is True and event.args["bidder"] == "0x" + "ab" * 20
+
+
+def test_foreign_logs_are_not_ours_and_malformed_ones_are_refused(abi: list[dict[str, object]]) -> None:
+    decoder = EventDecoder([abi])
+    assert decoder.decode(_log(("0x" + "99" * 32,), b"")) is None
+    assert decoder.decode(_log((), b"")) is None
+    with pytest.raises(UndecodableLogError, match="has 2 topics, expected 4"):
+        decoder.decode(_log((decoder.topic_of("ProcessCreated"), "0x" + "01" * 32), b""))
+    with pytest.raises(UndecodableLogError, match="data bytes"):
+        decoder.decode(_log((decoder.topic_of("ProcessCompleted"), "0x" + "01" * 32), b"\x00" * 31))
+
+
+def test_event_topic_is_keccak_of_canonical_signature() -> None:
+    entry = {"name": "E", "inputs": [{"type": "tuple[]", "components": [{"type": "uint8"}, {"type": "address"}]}]}
+    assert event_topic(entry) == "0x" + Web3.keccak(text="E((uint8,address)[])").hex()

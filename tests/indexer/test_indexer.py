@@ -14,9 +14,9 @@ from api.app import create_app
 from ledger.chain.anvil import AnvilProcess
 from ledger.chain.client import connect
 from ledger.chain.ledger_contract import LedgerContract, process_id_of
-from ledger.chain.setup import live_deployment, open_ledger
+from ledger.chain.setup import open_ledger
 from ledger.errors import ChainDivergedError
-from ledger.indexer.runner import Indexer
+from ledger.indexer.runner import Indexer, build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.models import Checkpoint, Process, RawLog
@@ -26,7 +26,7 @@ from tests.helpers import open_process
 def _indexer(settings: Settings, w3: Web3, database_url: str) -> tuple[Indexer, Engine]:
     engine = make_engine(database_url)
     upgrade_schema(engine)
-    return Indexer(w3, engine, live_deployment(settings, w3), batch_blocks=3), engine
+    return build_indexer(settings.model_copy(update={"index_batch_blocks": 3}), w3, engine), engine
 
 
 def _count(engine: Engine, model: type[Process] | type[RawLog]) -> int:
@@ -44,7 +44,7 @@ def test_created_process_is_indexed_and_served_with_its_tx_hash(
     tx_hash = _create(settings, ledger_contract, "ocds-e2e-0001")
     indexer, engine = _indexer(settings, w3, database_url)
     result = indexer.catch_up()
-    assert result.events == 1
+    assert result.events >= 1 and _count(engine, Process) == 1
 
     receipt = w3.eth.get_transaction_receipt(tx_hash)
     with TestClient(create_app(settings.model_copy(update={"database_url": database_url}))) as client:
@@ -79,13 +79,13 @@ def test_reindexing_adds_no_rows(
     for number in range(4):
         _create(settings, ledger_contract, f"ocds-idem-{number}")
     indexer, engine = _indexer(settings, w3, database_url)
-    assert indexer.catch_up().events == 4
+    first = indexer.catch_up().events
     before = (_count(engine, Process), _count(engine, RawLog))
     assert before[0] == 4 and before[1] > 4  # role grants are kept raw too
 
     with engine.begin() as connection:  # forget the checkpoint: every range is applied a second time
         connection.execute(Checkpoint.__table__.delete())
-    assert indexer.catch_up().events == 4
+    assert indexer.catch_up().events == first  # every event decoded again, none stored twice
     assert (_count(engine, Process), _count(engine, RawLog)) == before
     assert indexer.catch_up().events == 0  # and from the checkpoint, nothing new
 
@@ -131,7 +131,7 @@ def test_restarted_chain_keeps_process_and_indexer_resumes_from_checkpoint(
     indexer, engine = _indexer(settings, w3, database_url)
     result = indexer.catch_up()
     assert result.from_block == checkpoint_block + 1
-    assert result.events == 1
+    assert result.events == 1  # exactly the one ProcessCreated since the checkpoint
     with engine.connect() as connection:
         ocids = connection.execute(select(Process.ocid).order_by(Process.ocid)).scalars().all()
     assert ocids == ["ocds-restart-1", "ocds-restart-2"]
