@@ -24,6 +24,9 @@ class ProcessOut(BaseModel):
     ocid: str
     process_id: str = Field(description="keccak256 of the ocid, the on-chain id")
     purchaser: str = Field(description="account of the purchaser that opened it")
+    stage: str = Field(description="current stage: planning, tender, evaluation, awarded, contracted, ...")
+    method: str = Field(description="open_tender or single_source")
+    budget_id: str = Field(description="the budget line the process draws on")
     document_sha256: str = Field(description="SHA-256 of the document behind the opening")
     created_at: datetime = Field(description="timestamp of the block that recorded it")
     chain: ChainReference

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import SessionDep
 from api.schemas import ChainReference, ErrorOut, ProcessList, ProcessOut
 from ledger.errors import NotFoundError
-from ledger.store.models import Process
+from ledger.store.projections import Process
 from ledger.store.queries import find_process, list_processes
 
 router = APIRouter(prefix="/processes", tags=["processes"])
@@ -24,7 +24,10 @@ def to_schema(row: Process) -> ProcessOut:
         process_id=row.process_id,
         purchaser=row.purchaser,
         document_sha256=row.doc_hash,
-        created_at=row.created_at,
+        stage=row.stage,
+        method=row.method,
+        budget_id=row.budget_id,
+        created_at=row.recorded_at,
         chain=ChainReference(
             chain_id=row.chain_id,
             contract=row.contract_address,

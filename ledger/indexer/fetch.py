@@ -45,13 +45,18 @@ class MalformedRpcResponse(ChainError, ValueError):
     """The node answered with something that is not what JSON-RPC promises."""
 
 
+class LogRangeError(ChainError):
+    """The node refused an eth_getLogs range (too many results, too wide, too slow); a smaller one may pass."""
+
+
 def _rpc(w3: Web3, method: str, params: list[Any]) -> Any:
     try:
         response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
     except (requests.RequestException, OSError) as exc:
         raise ChainUnavailableError(f"{method}: the node did not answer ({exc.__class__.__name__})") from exc
     if "error" in response:
-        raise ChainError(f"{method} failed: {response['error']}")
+        error_class = LogRangeError if method == "eth_getLogs" else ChainError
+        raise error_class(f"{method} failed: {response['error']}")
     return response.get("result")
 
 
@@ -87,7 +92,10 @@ def fetch_logs(w3: Web3, addresses: Iterable[str], from_block: int, to_block: in
 
 def fetch_header(w3: Web3, number: int) -> BlockHeader:
     """The header of block `number`; a missing block is an error, since callers ask only for mined ones."""
-    block = _rpc(w3, "eth_getBlockByNumber", [hex(number), False])
+    return _header(_rpc(w3, "eth_getBlockByNumber", [hex(number), False]), number)
+
+
+def _header(block: Any, number: int) -> BlockHeader:
     if not block:
         raise ChainError(f"the node has no block {number}")
     header = BlockHeader(
@@ -99,6 +107,28 @@ def fetch_header(w3: Web3, number: int) -> BlockHeader:
     if header.number != number:
         raise MalformedRpcResponse(f"asked for block {number}, the node returned block {header.number}")
     return header
+
+
+def fetch_headers(w3: Web3, numbers: Iterable[int]) -> dict[int, BlockHeader]:
+    """Headers of several mined blocks in one JSON-RPC batch."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    calls = [("eth_getBlockByNumber", [hex(number), False]) for number in wanted]
+    try:
+        responses = w3.provider.make_batch_request(calls)  # type: ignore[attr-defined]
+    except (requests.RequestException, OSError) as exc:
+        raise ChainUnavailableError(
+            f"eth_getBlockByNumber batch: the node did not answer ({exc.__class__.__name__})"
+        ) from exc
+    if isinstance(responses, dict) or len(responses) != len(wanted):
+        raise MalformedRpcResponse(f"a batch of {len(wanted)} header requests came back as {responses!r:.200}")
+    headers = {}
+    for number, response in zip(wanted, sorted(responses, key=lambda item: int(item.get("id", 0))), strict=True):
+        if "error" in response:
+            raise ChainError(f"eth_getBlockByNumber({number}) failed: {response['error']}")
+        headers[number] = _header(response.get("result"), number)
+    return headers
 
 
 def fetch_head(w3: Web3) -> int:

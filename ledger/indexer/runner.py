@@ -1,11 +1,14 @@
-"""Drive fetch → decode → apply over block ranges, from the checkpoint to the confirmed head."""
+"""Drive fetch → decode → apply over block ranges, from the checkpoint to the confirmed head, rolling back reorgs."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
 from sqlalchemy import Engine, delete, select
 from web3 import Web3
@@ -13,17 +16,32 @@ from web3 import Web3
 from ledger.chain.artifacts import load_artifact
 from ledger.chain.deployment import Deployment
 from ledger.chain.setup import live_deployment
-from ledger.errors import ChainDivergedError, ConfigurationError, LedgerError
+from ledger.errors import ChainUnavailableError, ConfigurationError, LedgerError
 from ledger.indexer.apply import apply_range
 from ledger.indexer.decode import EventDecoder
-from ledger.indexer.fetch import BlockHeader, fetch_chain_id, fetch_head, fetch_header, fetch_logs
+from ledger.indexer.fetch import (
+    BlockHeader,
+    LogRangeError,
+    RawLog,
+    fetch_chain_id,
+    fetch_head,
+    fetch_headers,
+    fetch_logs,
+)
+from ledger.indexer.reorg import find_common_ancestor, roll_back
 from ledger.settings import Settings
-from ledger.store.models import Checkpoint, Process, RawLog, table_of
+from ledger.store.models import Base, Checkpoint
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 ProgressCallback = Callable[[int, int, int], None]
 """Called after each committed range with (last block done, target block, events applied so far)."""
+
+SPARSE_LOGS = 2_000  # a range with fewer logs than this may double
+MAX_SPAN = 100_000
+RETRIES = 5
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,10 @@ class CatchUpResult:
     from_block: int
     to_block: int
     events: int
+
+
+class _ChainMoved(Exception):
+    """The chain changed under a range being fetched; the range is discarded and the checkpoint re-checked."""
 
 
 class Indexer:
@@ -46,36 +68,45 @@ class Indexer:
         decoder: EventDecoder,
         confirmations: int = 0,
         batch_blocks: int = 2_000,
+        max_reorg_depth: int = 64,
     ) -> None:
         self._w3 = w3
-        self._decoder = decoder
         self._engine = engine
         self._deployment = deployment
+        self._decoder = decoder
         self._confirmations = confirmations
-        self._batch_blocks = batch_blocks
+        self._span = batch_blocks
+        self._max_reorg_depth = max_reorg_depth
         self._addresses = [contract.address for contract in deployment.contracts.values()]
 
     def catch_up(self, on_progress: ProgressCallback | None = None) -> CatchUpResult:
         """Index every confirmed block after the checkpoint, one transaction per range, then return."""
         chain_id = self._check_chain()
-        start = self._resume_block(chain_id)
-        head = fetch_head(self._w3)
-        target = head - self._confirmations
+        first = start = self._resume_block(chain_id)
+        target = self._retrying(lambda: fetch_head(self._w3)) - self._confirmations
+        head = target + self._confirmations
         events = 0
-        block = start
-        while block <= target:
-            end = min(block + self._batch_blocks - 1, target)
-            logs = fetch_logs(self._w3, self._addresses, block, end)
-            decoded = [event for event in map(self._decoder.decode, logs) if event is not None]
-            headers = {number: fetch_header(self._w3, number) for number in {item.block_number for item in logs}}
-            last = headers.get(end) or fetch_header(self._w3, end)
-            with self._engine.begin() as connection:
-                apply_range(connection, chain_id, logs, decoded, headers, last, head)
-            events += len(decoded)
+        while start <= target:
+            end = min(start + self._span - 1, target)
+            try:
+                logs = self._retrying(partial(fetch_logs, self._w3, self._addresses, start, end))
+            except LogRangeError as error:
+                if end == start:
+                    raise
+                self._span = max(1, (end - start + 1) // 2)
+                log.info("indexer: %s; retrying with %d-block ranges", error, self._span)
+                continue
+            try:
+                events += self._apply(chain_id, start, end, logs, head)
+            except _ChainMoved:
+                start = self._resume_block(chain_id)
+                continue
+            if len(logs) < SPARSE_LOGS and end - start + 1 == self._span:
+                self._span = min(self._span * 2, MAX_SPAN)
             if on_progress is not None:
                 on_progress(end, target, events)
-            block = end + 1
-        return CatchUpResult(start, max(target, start - 1), events)
+            start = end + 1
+        return CatchUpResult(first, max(target, first - 1), events)
 
     def follow(self, stop: threading.Event, poll_interval: float = 1.0) -> None:
         """Catch up again and again until `stop` is set; retry what may pass, stop on what will not."""
@@ -95,11 +126,27 @@ class Indexer:
         """Drop everything mirrored from this chain, so the next catch-up rebuilds it from the deployment block."""
         chain_id = self._check_chain()
         with self._engine.begin() as connection:
-            for table in map(table_of, (Process, RawLog, Checkpoint)):
-                connection.execute(delete(table).where(table.c.chain_id == chain_id))
+            for table in Base.metadata.sorted_tables:
+                if "chain_id" in table.c and table.name != "anchored_documents":  # leaf lists come from off chain
+                    connection.execute(delete(table).where(table.c.chain_id == chain_id))
+
+    def _apply(self, chain_id: int, start: int, end: int, logs: list[RawLog], head: int) -> int:
+        wanted = {item.block_number for item in logs} | {end} | ({start - 1} if start > 0 else set())
+        headers = self._retrying(lambda: fetch_headers(self._w3, wanted))
+        if any(headers[item.block_number].hash != item.block_hash for item in logs):
+            raise _ChainMoved
+        decoded = [event for event in map(self._decoder.decode, logs) if event is not None]
+        with self._engine.begin() as connection:
+            checkpoint = connection.execute(
+                select(Checkpoint.block_number, Checkpoint.block_hash).where(Checkpoint.chain_id == chain_id)
+            ).first()
+            if checkpoint is not None and (checkpoint[0] != start - 1 or headers[start - 1].hash != checkpoint[1]):
+                raise _ChainMoved
+            log_headers = {number: headers[number] for number in {item.block_number for item in logs}}
+            return apply_range(connection, chain_id, logs, decoded, log_headers, headers[end], head)
 
     def _check_chain(self) -> int:
-        chain_id = fetch_chain_id(self._w3)
+        chain_id = self._retrying(lambda: fetch_chain_id(self._w3))
         if chain_id != self._deployment.chain_id:
             raise ConfigurationError(
                 f"the node is chain {chain_id}, but the deployment record is for chain {self._deployment.chain_id}; "
@@ -108,31 +155,46 @@ class Indexer:
         return chain_id
 
     def _resume_block(self, chain_id: int) -> int:
-        with self._engine.connect() as connection:
+        """The first block to index; rolls back first if the chain no longer has the checkpoint block."""
+        with self._engine.begin() as connection:
             checkpoint = connection.execute(
                 select(Checkpoint.block_number, Checkpoint.block_hash).where(Checkpoint.chain_id == chain_id)
             ).first()
-        if checkpoint is None:
-            return self._deployment.start_block
-        number, expected_hash = checkpoint
-        found = _header_or_none(self._w3, number)
-        if found is None or found.hash != expected_hash:
-            raise ChainDivergedError(
-                f"the mirror was built up to block {number} with hash {expected_hash}, but the chain now has "
-                f"{found.hash if found else 'no such block'}: the chain was reset or reorganised. "
-                "Run `procledger reindex` to rebuild the mirror from the chain as it is now"
-            )
-        return int(number) + 1
+            if checkpoint is None:
+                return self._deployment.start_block
+            number, expected_hash = int(checkpoint[0]), str(checkpoint[1])
+            if self._still_canonical(number, expected_hash):
+                return number + 1
+            floor = self._deployment.start_block - 1
+            ancestor = find_common_ancestor(self._w3, connection, chain_id, number, self._max_reorg_depth, floor)
+            roll_back(connection, chain_id, ancestor, self._decoder)
+            return ancestor.number + 1
 
+    def _still_canonical(self, number: int, expected_hash: str) -> bool:
+        if number > self._retrying(lambda: fetch_head(self._w3)):
+            return False
+        found: BlockHeader = self._retrying(lambda: fetch_headers(self._w3, [number]))[number]
+        return found.hash == expected_hash
 
-def _header_or_none(w3: Web3, number: int) -> BlockHeader | None:
-    if number > fetch_head(w3):
-        return None
-    return fetch_header(w3, number)
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """Run an RPC call, retrying with backoff while the node does not answer."""
+        delay = 0.2
+        for attempt in range(1, RETRIES + 1):
+            try:
+                return call()
+            except ChainUnavailableError as error:
+                if attempt == RETRIES:
+                    raise
+                log.warning("indexer: %s; attempt %d of %d, retrying in %.1fs", error, attempt, RETRIES, delay)
+                time.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
 
 
 def build_indexer(settings: Settings, w3: Web3, engine: Engine) -> Indexer:
     """The indexer for the deployment recorded in the data directory, decoding with the compiled ABIs."""
     deployment = live_deployment(settings, w3)
     decoder = EventDecoder(load_artifact(settings.artifacts_dir, name).abi for name in deployment.contracts)
-    return Indexer(w3, engine, deployment, decoder, settings.confirmations, settings.index_batch_blocks)
+    return Indexer(
+        w3, engine, deployment, decoder, settings.confirmations, settings.index_batch_blocks, settings.max_reorg_depth
+    )

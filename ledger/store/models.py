@@ -1,47 +1,17 @@
-"""Tables of the SQL mirror. Raw logs keep what the chain said; projections are derived and rebuildable."""
+"""Chain tables of the mirror: raw logs as the node gave them, the blocks they came from, and the checkpoint.
+
+Raw logs are the evidence; the projections (ledger.store.projections) are derived from them and rebuildable.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import datetime
+from typing import cast
 
-from sqlalchemy import (
-    BigInteger,
-    DateTime,
-    Dialect,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
-)
+from sqlalchemy import BigInteger, Index, Integer, MetaData, Table, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
-# Hashes and addresses are stored as lower-case 0x-hex text: readable in any SQL console, same on every backend.
-HASH = String(66)
-ADDRESS = String(42)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware, on SQLite too (which keeps no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("timestamps must be timezone-aware")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        stored: datetime = value
-        return stored.replace(tzinfo=UTC) if stored.tzinfo is None else stored.astimezone(UTC)
-
+from ledger.store.types import ADDRESS, HASH, UTCDateTime
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -63,6 +33,7 @@ class RawLog(Base):
     __table_args__ = (
         UniqueConstraint("chain_id", "block_hash", "log_index"),
         Index(None, "chain_id", "block_number", "log_index"),
+        Index(None, "chain_id", "topic1"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -80,24 +51,16 @@ class RawLog(Base):
     data: Mapped[str] = mapped_column(Text)
 
 
-class Process(Base):
-    """A procurement process, as opened on chain by ProcessCreated."""
+class Block(Base):
+    """A block the mirror holds data from (or ends a range at): its hash and parent, to detect reorgs."""
 
-    __tablename__ = "processes"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id"), Index(None, "ocid"))
+    __tablename__ = "blocks"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    chain_id: Mapped[int] = mapped_column(BigInteger)
-    contract_address: Mapped[str] = mapped_column(ADDRESS)
-    process_id: Mapped[str] = mapped_column(HASH)
-    ocid: Mapped[str] = mapped_column(String(128))
-    purchaser: Mapped[str] = mapped_column(ADDRESS)
-    doc_hash: Mapped[str] = mapped_column(HASH)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    block_number: Mapped[int] = mapped_column(BigInteger)
-    block_hash: Mapped[str] = mapped_column(HASH)
-    tx_hash: Mapped[str] = mapped_column(HASH)
-    log_index: Mapped[int] = mapped_column(Integer)
+    chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    hash: Mapped[str] = mapped_column(HASH)
+    parent_hash: Mapped[str] = mapped_column(HASH)
+    timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Checkpoint(Base):

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ledger.store.models import Checkpoint, Process
+from ledger.store.models import Checkpoint
+from ledger.store.projections import Process
 
 
 @dataclass(frozen=True)

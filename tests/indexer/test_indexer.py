@@ -15,11 +15,11 @@ from ledger.chain.anvil import AnvilProcess
 from ledger.chain.client import connect
 from ledger.chain.ledger_contract import LedgerContract, process_id_of
 from ledger.chain.setup import open_ledger
-from ledger.errors import ChainDivergedError
 from ledger.indexer.runner import Indexer, build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
-from ledger.store.models import Checkpoint, Process, RawLog
+from ledger.store.models import Checkpoint, RawLog
+from ledger.store.projections import Process
 from tests.helpers import open_process
 
 
@@ -69,7 +69,7 @@ def test_created_process_is_indexed_and_served_with_its_tx_hash(
         }
     ]
     with engine.connect() as connection:
-        stored = connection.execute(select(Process.created_at)).scalar_one()
+        stored = connection.execute(select(Process.recorded_at)).scalar_one()
     assert int(stored.timestamp()) == block_time
 
 
@@ -85,7 +85,8 @@ def test_reindexing_adds_no_rows(
 
     with engine.begin() as connection:  # forget the checkpoint: every range is applied a second time
         connection.execute(Checkpoint.__table__.delete())
-    assert indexer.catch_up().events == first  # every event decoded again, none stored twice
+    assert first > 4
+    assert indexer.catch_up().events == 0  # every range fetched and applied again: nothing new is stored
     assert (_count(engine, Process), _count(engine, RawLog)) == before
     assert indexer.catch_up().events == 0  # and from the checkpoint, nothing new
 
@@ -97,7 +98,7 @@ def test_reset_and_rebuild_gives_the_same_rows(
         _create(settings, ledger_contract, f"ocds-rebuild-{number}")
     indexer, engine = _indexer(settings, w3, database_url)
     indexer.catch_up()
-    columns = (Process.ocid, Process.tx_hash, Process.block_hash, Process.log_index, Process.created_at)
+    columns = (Process.ocid, Process.tx_hash, Process.block_hash, Process.log_index, Process.recorded_at)
     with engine.connect() as connection:
         first = connection.execute(select(*columns).order_by(Process.ocid)).all()
     indexer.reset()
@@ -135,20 +136,3 @@ def test_restarted_chain_keeps_process_and_indexer_resumes_from_checkpoint(
     with engine.connect() as connection:
         ocids = connection.execute(select(Process.ocid).order_by(Process.ocid)).scalars().all()
     assert ocids == ["ocds-restart-1", "ocds-restart-2"]
-
-
-def test_indexer_refuses_to_continue_on_a_chain_that_dropped_its_blocks(
-    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
-) -> None:
-    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # test-only RPC: rewrites history
-    _create(settings, ledger_contract, "ocds-orphan")
-    indexer, engine = _indexer(settings, w3, database_url)
-    indexer.catch_up()
-    w3.provider.make_request("evm_revert", [snapshot])
-    w3.provider.make_request("anvil_mine", [hex(3)])
-
-    with pytest.raises(ChainDivergedError, match="procledger reindex"):
-        indexer.catch_up()
-    indexer.reset()
-    indexer.catch_up()
-    assert _count(engine, Process) == 0  # the orphaned process is gone after the rebuild

@@ -1,0 +1,140 @@
+"""Reorg stage: find where the mirror and the chain part ways, and roll the mirror back to their common ancestor.
+
+Rolling back deletes the raw logs and blocks above the ancestor, then, for every entity (process, budget,
+organisation, anchor) those logs touched, deletes its projection rows and replays its remaining raw logs. No RPC
+is needed for the replay: the raw logs are the evidence the projections are derived from.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, delete, select
+from web3 import Web3
+
+from ledger.errors import IndexerError
+from ledger.indexer.apply import apply_events, save_checkpoint
+from ledger.indexer.decode import DecodedEvent, EventDecoder
+from ledger.indexer.fetch import BlockHeader, RawLog, fetch_head, fetch_header
+from ledger.indexer.project import ENTITY_COLUMN, ENTITY_KIND_OF_TABLE, entity_of
+from ledger.store.models import Base, Block, table_of
+from ledger.store.models import RawLog as RawLogRow
+
+log = logging.getLogger(__name__)
+
+
+class ReorgTooDeepError(IndexerError, RuntimeError):
+    """The chain replaced more blocks than the configured depth allows; a person must look before going on."""
+
+
+@dataclass(frozen=True)
+class Rollback:
+    """What a rollback did."""
+
+    ancestor: int
+    removed_logs: int
+    replayed_entities: int
+
+
+def find_common_ancestor(
+    w3: Web3, connection: Connection, chain_id: int, checkpoint: int, max_depth: int, floor: int
+) -> BlockHeader:
+    """The newest stored block the chain still has, walking back at most `max_depth` blocks from `checkpoint`."""
+    head = fetch_head(w3)
+    table = table_of(Block)
+    stored = connection.execute(
+        select(table.c.number, table.c.hash, table.c.parent_hash, table.c.timestamp)
+        .where(table.c.chain_id == chain_id, table.c.number <= checkpoint, table.c.number >= checkpoint - max_depth)
+        .order_by(table.c.number.desc())
+    ).all()
+    for number, block_hash, _parent, _time in stored:
+        if number <= head and fetch_header(w3, number).hash == block_hash:
+            return fetch_header(w3, number)
+    if checkpoint - floor <= max_depth:  # every stored block is gone, but within the depth: start over at floor
+        return fetch_header(w3, floor)
+    raise ReorgTooDeepError(
+        f"the chain no longer has the blocks the mirror holds from block {checkpoint - max_depth} to {checkpoint}: "
+        f"a reorganisation deeper than the allowed {max_depth} blocks (PROCLEDGER_MAX_REORG_DEPTH). The mirror was "
+        "left untouched. Check the node is on the right network; if the chain really changed that deep, rebuild "
+        "with `procledger reindex`"
+    )
+
+
+def roll_back(connection: Connection, chain_id: int, ancestor: BlockHeader, decoder: EventDecoder) -> Rollback:
+    """Remove everything above `ancestor` and rebuild the affected entities from the raw logs below it."""
+    raw = table_of(RawLogRow)
+    removed = [_raw_log(row) for row in connection.execute(
+        select(raw).where(raw.c.chain_id == chain_id, raw.c.block_number > ancestor.number)
+    ).mappings()]  # fmt: skip
+    entities = {entity for entity in (_entity(decoder, item) for item in removed) if entity is not None}
+    connection.execute(delete(raw).where(raw.c.chain_id == chain_id, raw.c.block_number > ancestor.number))
+    blocks = table_of(Block)
+    connection.execute(delete(blocks).where(blocks.c.chain_id == chain_id, blocks.c.number > ancestor.number))
+    ids_by_kind: dict[str, list[str]] = {}
+    for kind, entity_id in entities:
+        ids_by_kind.setdefault(kind, []).append(entity_id)
+    for name, column in ENTITY_COLUMN.items():
+        ids = ids_by_kind.get(ENTITY_KIND_OF_TABLE[name], [])
+        if ids:
+            table = Base.metadata.tables[name]
+            connection.execute(delete(table).where(table.c.chain_id == chain_id, table.c[column].in_(ids)))
+    replay = _remaining_events(connection, chain_id, decoder, entities)
+    block_times = _block_times(connection, chain_id, {event.log.block_number for event in replay})
+    apply_events(connection, chain_id, replay, block_times)
+    head = connection.execute(select(raw.c.block_number).order_by(raw.c.block_number.desc()).limit(1)).scalar()
+    save_checkpoint(connection, chain_id, ancestor, max(ancestor.number, head or 0))
+    log.warning(
+        "reorg: rolled back to block %d, removing %d log(s) and replaying %d entit(ies)",
+        ancestor.number, len(removed), len(entities),
+    )  # fmt: skip
+    return Rollback(ancestor.number, len(removed), len(entities))
+
+
+def _remaining_events(
+    connection: Connection, chain_id: int, decoder: EventDecoder, entities: set[tuple[str, str]]
+) -> list[DecodedEvent]:
+    if not entities:
+        return []
+    raw = table_of(RawLogRow)
+    ids = sorted({entity_id for _kind, entity_id in entities})
+    events: list[DecodedEvent] = []
+    for start in range(0, len(ids), 500):
+        query = select(raw).where(raw.c.chain_id == chain_id, raw.c.topic1.in_(ids[start : start + 500]))
+        for row in connection.execute(query).mappings():
+            event = decoder.decode(_raw_log(row))
+            if event is not None and entity_of(event) in entities:
+                events.append(event)
+    events.sort(key=lambda event: event.log.order_key)
+    return events
+
+
+def _block_times(connection: Connection, chain_id: int, numbers: set[int]) -> dict[int, int]:
+    if not numbers:
+        return {}
+    table = table_of(Block)
+    rows = connection.execute(
+        select(table.c.number, table.c.timestamp).where(table.c.chain_id == chain_id, table.c.number.in_(numbers))
+    )
+    return {number: int(stamp.timestamp()) for number, stamp in rows}
+
+
+def _entity(decoder: EventDecoder, item: RawLog) -> tuple[str, str] | None:
+    event = decoder.decode(item)
+    return None if event is None else entity_of(event)
+
+
+def _raw_log(row: object) -> RawLog:
+    values: dict[str, object] = dict(row)  # type: ignore[call-overload]
+    topics: Sequence[object] = [values[f"topic{i}"] for i in range(4)]
+    return RawLog(
+        block_number=int(values["block_number"]),  # type: ignore[call-overload]
+        block_hash=str(values["block_hash"]),
+        tx_hash=str(values["tx_hash"]),
+        tx_index=int(values["tx_index"]),  # type: ignore[call-overload]
+        log_index=int(values["log_index"]),  # type: ignore[call-overload]
+        address=str(values["address"]),
+        topics=tuple(str(topic) for topic in topics if topic is not None),
+        data=str(values["data"]),
+    )

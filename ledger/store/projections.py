@@ -1,0 +1,309 @@
+"""Projections: the procurement state derived from the chain's events, one table per thing people ask about.
+
+Every row names the event that made it (block, transaction, log index, block time), so any fact served can be
+checked on chain. Rows belong to one entity (a process, a budget line, an organisation or an anchor): a reorg
+rollback deletes an entity's rows and replays its remaining events, so the tables never need an undo log.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ledger.store.models import Base
+from ledger.store.types import ADDRESS, HASH, Amount, UTCDateTime
+
+
+class EventRef:
+    """The event that created the row: where on chain to check it."""
+
+    block_number: Mapped[int] = mapped_column(BigInteger)
+    block_hash: Mapped[str] = mapped_column(HASH)
+    tx_hash: Mapped[str] = mapped_column(HASH)
+    log_index: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Organisation(EventRef, Base):
+    """A registered organisation and its role."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (UniqueConstraint("chain_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    org_id: Mapped[str] = mapped_column(HASH)
+    role: Mapped[str] = mapped_column(String(16))
+
+
+class OrganisationAccount(EventRef, Base):
+    """An account acting for an organisation (inactive once removed)."""
+
+    __tablename__ = "organisation_accounts"
+    __table_args__ = (UniqueConstraint("chain_id", "org_id", "account"), Index(None, "chain_id", "account"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    org_id: Mapped[str] = mapped_column(HASH)
+    account: Mapped[str] = mapped_column(ADDRESS)
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(Boolean)
+    removed_tx_hash: Mapped[str | None] = mapped_column(HASH)
+
+
+class Budget(EventRef, Base):
+    """A budget line and how much of it awards and contracts have committed."""
+
+    __tablename__ = "budgets"
+    __table_args__ = (UniqueConstraint("chain_id", "budget_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    budget_id: Mapped[str] = mapped_column(HASH)
+    finance_org: Mapped[str] = mapped_column(HASH)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(Amount())
+    currency: Mapped[str] = mapped_column(String(3))
+    doc_hash: Mapped[str] = mapped_column(HASH)
+    committed: Mapped[int] = mapped_column(Amount())
+
+
+class Process(EventRef, Base):
+    """A procurement process and its current stage."""
+
+    __tablename__ = "processes"
+    __table_args__ = (UniqueConstraint("chain_id", "process_id"), Index(None, "ocid"), Index(None, "budget_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    contract_address: Mapped[str] = mapped_column(ADDRESS)
+    process_id: Mapped[str] = mapped_column(HASH)
+    ocid: Mapped[str] = mapped_column(String(128))
+    budget_id: Mapped[str] = mapped_column(HASH)
+    purchaser_org: Mapped[str] = mapped_column(HASH)
+    purchaser: Mapped[str] = mapped_column(ADDRESS)
+    method: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str] = mapped_column(String(16))
+    doc_hash: Mapped[str] = mapped_column(HASH)
+    rationale_hash: Mapped[str | None] = mapped_column(HASH)
+    bid_deadline: Mapped[int | None] = mapped_column(BigInteger)
+    reveal_deadline: Mapped[int | None] = mapped_column(BigInteger)
+    amendments: Mapped[int] = mapped_column(Integer)
+    bid_count: Mapped[int] = mapped_column(Integer)
+    reveal_count: Mapped[int] = mapped_column(Integer)
+    open_complaints: Mapped[int] = mapped_column(Integer)
+    awardee: Mapped[str | None] = mapped_column(ADDRESS)
+    award_amount: Mapped[int | None] = mapped_column(Amount())
+    updated_block: Mapped[int] = mapped_column(BigInteger)
+
+
+class ProcessEvent(EventRef, Base):
+    """The timeline: every event of a process, in chain order, with its decoded fields as JSON."""
+
+    __tablename__ = "process_events"
+    __table_args__ = (UniqueConstraint("chain_id", "block_hash", "log_index"), Index(None, "chain_id", "process_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    event: Mapped[str] = mapped_column(String(32))
+    args: Mapped[str] = mapped_column(Text)
+
+
+class TenderAmendment(EventRef, Base):
+    """An amendment to a tender, with the deadlines it set."""
+
+    __tablename__ = "tender_amendments"
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "amendment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    amendment: Mapped[int] = mapped_column(Integer)
+    doc_hash: Mapped[str] = mapped_column(HASH)
+    rationale_hash: Mapped[str] = mapped_column(HASH)
+    bid_deadline: Mapped[int] = mapped_column(BigInteger)
+    reveal_deadline: Mapped[int] = mapped_column(BigInteger)
+
+
+class Bid(EventRef, Base):
+    """A sealed bid: its latest commitment, then what the reveal disclosed (the ref is the first commitment)."""
+
+    __tablename__ = "bids"
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "bidder"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    bidder: Mapped[str] = mapped_column(ADDRESS)
+    commitment: Mapped[str] = mapped_column(HASH)
+    commitments: Mapped[int] = mapped_column(Integer)
+    relayer: Mapped[str | None] = mapped_column(ADDRESS)
+    committed_tx_hash: Mapped[str] = mapped_column(HASH)
+    revealed: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[int | None] = mapped_column(Amount())
+    bid_doc_hash: Mapped[str | None] = mapped_column(HASH)
+    revealed_tx_hash: Mapped[str | None] = mapped_column(HASH)
+
+
+class Evaluation(EventRef, Base):
+    """The evaluation report and the bid statistics it was recorded with."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (UniqueConstraint("chain_id", "process_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    report_hash: Mapped[str] = mapped_column(HASH)
+    bid_count: Mapped[int] = mapped_column(Integer)
+    revealed_bidders: Mapped[str] = mapped_column(Text)
+    revealed_amounts: Mapped[str] = mapped_column(Text)
+
+
+class Award(EventRef, Base):
+    """The award of a process."""
+
+    __tablename__ = "awards"
+    __table_args__ = (UniqueConstraint("chain_id", "process_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    supplier: Mapped[str] = mapped_column(ADDRESS)
+    amount: Mapped[int] = mapped_column(Amount())
+    doc_hash: Mapped[str] = mapped_column(HASH)
+    bid_count: Mapped[int] = mapped_column(Integer)
+    reveal_count: Mapped[int] = mapped_column(Integer)
+
+
+class ContractRow(EventRef, Base):
+    """The procurement contract: value after amendments, paid so far, and whether it was terminated."""
+
+    __tablename__ = "contracts"
+    __table_args__ = (UniqueConstraint("chain_id", "process_id"), Index(None, "contract_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    contract_id: Mapped[str] = mapped_column(HASH)
+    supplier: Mapped[str] = mapped_column(ADDRESS)
+    value: Mapped[int] = mapped_column(Amount())
+    original_value: Mapped[int] = mapped_column(Amount())
+    amended_total: Mapped[int] = mapped_column(Amount())
+    paid: Mapped[int] = mapped_column(Amount())
+    doc_hash: Mapped[str] = mapped_column(HASH)
+    terminated: Mapped[bool] = mapped_column(Boolean)
+    termination_doc_hash: Mapped[str | None] = mapped_column(HASH)
+
+
+class ContractAmendment(EventRef, Base):
+    """A supplementary amendment raising a contract's value."""
+
+    __tablename__ = "contract_amendments"
+    __table_args__ = (UniqueConstraint("chain_id", "block_hash", "log_index"), Index(None, "chain_id", "process_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    contract_id: Mapped[str] = mapped_column(HASH)
+    increase: Mapped[int] = mapped_column(Amount())
+    new_value: Mapped[int] = mapped_column(Amount())
+    doc_hash: Mapped[str] = mapped_column(HASH)
+
+
+class Milestone(EventRef, Base):
+    """A contract milestone: delivered, then accepted (the ref is the delivery)."""
+
+    __tablename__ = "milestones"
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "milestone_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    contract_id: Mapped[str] = mapped_column(HASH)
+    milestone_id: Mapped[str] = mapped_column(HASH)
+    state: Mapped[str] = mapped_column(String(16))
+    delivery_doc_hash: Mapped[str] = mapped_column(HASH)
+    delivered_by: Mapped[str] = mapped_column(ADDRESS)
+    acceptance_doc_hash: Mapped[str | None] = mapped_column(HASH)
+    accepted_by: Mapped[str | None] = mapped_column(ADDRESS)
+    accepted_tx_hash: Mapped[str | None] = mapped_column(HASH)
+
+
+class Payment(EventRef, Base):
+    """A payment for an accepted milestone, with the cumulative paid and what remains of the contract value."""
+
+    __tablename__ = "payments"
+    __table_args__ = (UniqueConstraint("chain_id", "payment_id"), Index(None, "chain_id", "process_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    contract_id: Mapped[str] = mapped_column(HASH)
+    milestone_id: Mapped[str] = mapped_column(HASH)
+    payment_id: Mapped[str] = mapped_column(HASH)
+    amount: Mapped[int] = mapped_column(Amount())
+    paid_total: Mapped[int] = mapped_column(Amount())
+    remaining: Mapped[int] = mapped_column(Amount())
+    payee: Mapped[str] = mapped_column(ADDRESS)
+    voucher_hash: Mapped[str] = mapped_column(HASH)
+
+
+class Complaint(EventRef, Base):
+    """A complaint and, once resolved, its outcome (the ref is the filing)."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "complaint_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    complaint_id: Mapped[str] = mapped_column(HASH)
+    complainant_org: Mapped[str] = mapped_column(HASH)
+    doc_hash: Mapped[str] = mapped_column(HASH)
+    status: Mapped[str] = mapped_column(String(16))
+    resolution_doc_hash: Mapped[str | None] = mapped_column(HASH)
+    resolved_tx_hash: Mapped[str | None] = mapped_column(HASH)
+
+
+class AuditNote(EventRef, Base):
+    """Findings an auditor attached to a process."""
+
+    __tablename__ = "audit_notes"
+    __table_args__ = (UniqueConstraint("chain_id", "block_hash", "log_index"), Index(None, "chain_id", "process_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    process_id: Mapped[str] = mapped_column(HASH)
+    auditor_org: Mapped[str] = mapped_column(HASH)
+    findings_hash: Mapped[str] = mapped_column(HASH)
+
+
+class Anchor(EventRef, Base):
+    """A batch of documents anchored as one Merkle root."""
+
+    __tablename__ = "anchors"
+    __table_args__ = (UniqueConstraint("chain_id", "root"), Index(None, "chain_id", "process_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[str] = mapped_column(HASH)
+    process_id: Mapped[str | None] = mapped_column(HASH)
+    anchorer_org: Mapped[str] = mapped_column(HASH)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class AnchoredDocument(Base):
+    """One document of an anchored batch: the leaf list, kept off chain and checked against the root."""
+
+    __tablename__ = "anchored_documents"
+    __table_args__ = (UniqueConstraint("chain_id", "root", "leaf_index"), Index(None, "doc_hash"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    root: Mapped[str] = mapped_column(HASH)
+    leaf_index: Mapped[int] = mapped_column(Integer)
+    doc_hash: Mapped[str] = mapped_column(HASH)
