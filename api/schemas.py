@@ -47,6 +47,7 @@ class ChainStatus(BaseModel):
     indexed_block: int
     head_block: int
     lag_blocks: int
+    checked_at: datetime = Field(description="when the indexer last compared the mirror with the chain head")
 
 
 class HealthOut(BaseModel):

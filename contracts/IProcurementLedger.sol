@@ -76,6 +76,8 @@ interface IProcurementLedger {
     }
 
     /// @notice The procurement contract signed at the end of a process (one per process).
+    /// @dev `contractTag` (the low 96 bits of keccak256(contractId)) sits beside `supplier` so a milestone or
+    /// payment checks the contract id and the supplier with one storage read.
     struct Agreement {
         bytes32 contractId;
         uint96 value;
@@ -83,8 +85,9 @@ interface IProcurementLedger {
         uint64 paymentCount;
         uint96 originalValue;
         uint96 amendedTotal;
-        address supplier;
         uint32 acceptedMilestones;
+        address supplier;
+        uint96 contractTag;
     }
 
     /// @notice A sealed bid: the commitment, then what the reveal disclosed.
@@ -202,7 +205,7 @@ interface IProcurementLedger {
         bytes32 docHash
     );
 
-    /// @notice The contract was terminated; `released` went back to the budget line.
+    /// @notice The contract was terminated: its value is settled at `paid`, and `released` went back to the budget.
     event ContractTerminated(
         bytes32 indexed processId,
         bytes32 indexed contractId,
@@ -211,14 +214,16 @@ interface IProcurementLedger {
         bytes32 docHash
     );
 
-    /// @notice A milestone was delivered or accepted.
-    event MilestoneRecorded(
+    /// @notice The contracted supplier recorded the delivery of a milestone.
+    event MilestoneDelivered(bytes32 indexed processId, bytes32 indexed milestoneId, bytes32 contractId, bytes32 docHash);
+
+    /// @notice The purchaser accepted a delivered milestone (履约验收).
+    event MilestoneAccepted(
         bytes32 indexed processId,
-        bytes32 indexed contractId,
         bytes32 indexed milestoneId,
-        MilestoneKind kind,
+        bytes32 contractId,
         bytes32 docHash,
-        address recordedBy
+        address acceptedBy
     );
 
     /// @notice A finance bureau paid for an accepted milestone.
@@ -316,6 +321,7 @@ interface IProcurementLedger {
 
     error MilestoneAlreadyRecorded(bytes32 processId, bytes32 milestoneId, MilestoneState state);
     error MilestoneNotDelivered(bytes32 processId, bytes32 milestoneId);
+    error MilestoneNotSupplier(bytes32 processId, address account);
 
     error PaymentInvalidAmount();
     error PaymentNotPayable(bytes32 processId, Stage current);

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated
@@ -154,14 +155,23 @@ def _catch_up_with_progress(indexer: Indexer) -> CatchUpResult:
         TextColumn("indexing"),
         BarColumn(),
         MofNCompleteColumn(),
-        TextColumn("blocks"),
+        TextColumn("blocks · {task.fields[blocks_per_s]:,.0f} blocks/s · {task.fields[events_per_s]:,.0f} events/s"),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task("index", total=None)
+        task = progress.add_task("index", total=None, blocks_per_s=0.0, events_per_s=0.0)
+        started = time.monotonic()
 
-        def report(done: int, target: int, _events: int) -> None:
-            progress.update(task, completed=done, total=target)
+        def report(first: int, done: int, target: int, events: int) -> None:
+            elapsed = max(time.monotonic() - started, 1e-6)
+            blocks = done - first + 1
+            progress.update(
+                task,
+                completed=blocks,
+                total=target - first + 1,
+                blocks_per_s=blocks / elapsed,
+                events_per_s=events / elapsed,
+            )
 
         return indexer.catch_up(on_progress=report)
 

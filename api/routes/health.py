@@ -26,6 +26,7 @@ def health(session: SessionDep, response: Response) -> HealthOut:
             indexed_block=item.indexed_block,
             head_block=item.head_block,
             lag_blocks=item.lag_blocks,
+            checked_at=item.checked_at,
         )
         for item in statuses
     ]

@@ -5,8 +5,9 @@ import {Procurement} from "./Procurement.sol";
 
 /// @title Contracts, implementation and payment
 /// @notice After the award: the contract with the awarded supplier, its supplementary amendments (at most 10% of
-/// the original value in total, 政府采购法 art. 49), delivery and acceptance milestones, and payments, which only a
-/// finance bureau records, each for an accepted milestone, never beyond the contract value in total.
+/// the original value in total, 政府采购法 art. 49), milestones (the supplier delivers, the purchaser accepts), and
+/// payments, which only a finance bureau records, each for an accepted milestone, never beyond the contract value
+/// in total. Termination settles the value at what was paid and releases the rest to the budget line.
 abstract contract Agreements is Procurement {
     mapping(bytes32 processId => Agreement) private _agreements;
     mapping(bytes32 processId => mapping(bytes32 milestoneId => MilestoneState)) private _milestones;
@@ -20,8 +21,8 @@ abstract contract Agreements is Procurement {
         uint96 award = process.awardAmount;
         if (value == 0 || value > award) revert ContractValueInvalid(processId, award, value);
         Agreement storage agreement = _agreements[processId];
-        (agreement.contractId, agreement.value, agreement.originalValue, agreement.supplier) =
-            (contractId, value, value, process.awardee);
+        (agreement.contractId, agreement.value, agreement.originalValue) = (contractId, value, value);
+        (agreement.supplier, agreement.contractTag) = (process.awardee, _tag(contractId));
         process.stage = Stage.Contracted;
         if (value < award) _releaseBudget(processId, process.budgetId, award - value);
         emit ContractSigned(processId, contractId, process.awardee, value, docHash);
@@ -54,11 +55,12 @@ abstract contract Agreements is Procurement {
         Agreement storage agreement = _agreementOf(processId, contractId);
         process.stage = Stage.Terminated;
         uint96 released = agreement.value - agreement.paid;
+        agreement.value = agreement.paid;
         if (released != 0) _releaseBudget(processId, process.budgetId, released);
         emit ContractTerminated(processId, contractId, agreement.paid, released, docHash);
     }
 
-    /// @notice Record a milestone: the supplier (or purchaser) records delivery, then the purchaser accepts it.
+    /// @notice Record a milestone: the contracted supplier records its delivery, then the purchaser accepts it.
     function recordMilestone(
         bytes32 processId,
         bytes32 contractId,
@@ -72,11 +74,12 @@ abstract contract Agreements is Procurement {
         Agreement storage agreement = _agreementOf(processId, contractId);
         MilestoneState state = _milestones[processId][milestoneId];
         if (kind == MilestoneKind.Delivery) {
-            if (msg.sender != agreement.supplier || !hasRole(SUPPLIER_ROLE, msg.sender)) {
-                _requirePurchaser(processId, process);
-            }
+            _checkRole(SUPPLIER_ROLE);
+            if (msg.sender != agreement.supplier) revert MilestoneNotSupplier(processId, msg.sender);
             if (state != MilestoneState.None) revert MilestoneAlreadyRecorded(processId, milestoneId, state);
             _milestones[processId][milestoneId] = MilestoneState.Delivered;
+            if (process.stage == Stage.Contracted) process.stage = Stage.Implementation;
+            emit MilestoneDelivered(processId, milestoneId, contractId, docHash);
         } else {
             _requirePurchaser(processId, process);
             if (state != MilestoneState.Delivered) {
@@ -85,9 +88,8 @@ abstract contract Agreements is Procurement {
             }
             _milestones[processId][milestoneId] = MilestoneState.Accepted;
             agreement.acceptedMilestones += 1;
+            emit MilestoneAccepted(processId, milestoneId, contractId, docHash, msg.sender);
         }
-        if (process.stage == Stage.Contracted) process.stage = Stage.Implementation;
-        emit MilestoneRecorded(processId, contractId, milestoneId, kind, docHash, msg.sender);
     }
 
     /// @notice A finance bureau records a payment to the supplier for an accepted milestone.
@@ -103,7 +105,8 @@ abstract contract Agreements is Procurement {
         _requireDocument(voucherHash);
         if (amount == 0) revert PaymentInvalidAmount();
         Stage stage = _processes[processId].stage;
-        if (stage != Stage.Implementation && stage != Stage.Completed && stage != Stage.Terminated) {
+        // Not after termination: that settled the value at what was paid and released the rest to the budget.
+        if (stage != Stage.Implementation && stage != Stage.Completed) {
             if (stage == Stage.None) revert ProcessUnknown(processId);
             revert PaymentNotPayable(processId, stage);
         }
@@ -143,7 +146,14 @@ abstract contract Agreements is Procurement {
 
     function _agreementOf(bytes32 processId, bytes32 contractId) private view returns (Agreement storage agreement) {
         agreement = _agreements[processId];
-        if (contractId == bytes32(0) || agreement.contractId != contractId) revert ContractUnknown(processId, contractId);
+        if (contractId == bytes32(0) || agreement.contractTag != _tag(contractId)) {
+            revert ContractUnknown(processId, contractId);
+        }
+    }
+
+    /// @dev 96 bits of a hash: a forged contract id would need a second preimage of them, about 2^96 work.
+    function _tag(bytes32 contractId) private pure returns (uint96) {
+        return uint96(uint256(keccak256(abi.encode(contractId))));
     }
 
     function _requireActive(bytes32 processId, Process storage process) private view {

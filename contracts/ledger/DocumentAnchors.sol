@@ -20,7 +20,10 @@ abstract contract DocumentAnchors is Procurement {
     function anchorDocuments(bytes32 root, uint32 count, bytes32 processId) external {
         bytes32 org = _callerOrganisation(PURCHASER_ROLE);
         if (root == bytes32(0) || count == 0) revert AnchorInvalid(root, count);
-        if (processId != bytes32(0)) _existingProcess(processId);
+        // Documents filed under a process are that process's purchaser's to anchor.
+        if (processId != bytes32(0) && _existingProcess(processId).purchaserOrg != org) {
+            revert ProcessNotPurchaser(processId, msg.sender);
+        }
         Anchor storage anchor = _anchors[root];
         if (anchor.count != 0) revert AnchorAlreadyExists(root);
         (anchor.count, anchor.blockNumber) = (count, uint64(block.number));

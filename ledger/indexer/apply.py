@@ -172,3 +172,11 @@ def _block_row(chain_id: int, header: BlockHeader) -> dict[str, Any]:
         "parent_hash": header.parent_hash,
         "timestamp": datetime.fromtimestamp(header.timestamp, UTC),
     }
+
+
+def touch_checkpoint(connection: Connection, chain_id: int, head_block: int) -> None:
+    """Record the head seen on a pass that found nothing new, so the lag and its age stay current."""
+    table = table_of(Checkpoint)
+    connection.execute(
+        table.update().where(table.c.chain_id == chain_id).values(head_block=head_block, updated_at=datetime.now(UTC))
+    )

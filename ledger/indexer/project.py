@@ -21,7 +21,6 @@ STAGES = (
     "cancelled", "terminated",
 )  # fmt: skip
 METHODS = ("open_tender", "single_source")
-MILESTONE_KINDS = ("delivery", "acceptance")
 COMPLAINT_OUTCOMES = ("open", "dismissed", "upheld", "withdrawn")
 ROLES = {
     "0x" + keccak(text=f"{name.upper()}_ROLE").hex(): name for name in ("finance", "purchaser", "supplier", "auditor")
@@ -363,39 +362,43 @@ def _contract_terminated(working: WorkingSet, args: Row, ref: Row) -> None:
     _process(working, args, ref)["stage"] = "terminated"
     contract = working.get("contracts", args["processId"])
     if contract is not None:
-        contract.update(terminated=True, termination_doc_hash=args["docHash"], paid=args["paid"])
+        # Termination settles the value at what was paid; the rest went back to the budget line.
+        contract.update(terminated=True, termination_doc_hash=args["docHash"], paid=args["paid"], value=args["paid"])
     _timeline(working, "ContractTerminated", args, ref)
 
 
-def _milestone_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
+def _milestone_delivered(working: WorkingSet, args: Row, ref: Row) -> None:
     process = _process(working, args, ref)
     if process["stage"] == "contracted":
         process["stage"] = "implementation"
-    kind = MILESTONE_KINDS[args["kind"]]
-    if kind == "delivery":
-        working.put(
-            "milestones",
-            {
-                **ref,
-                "process_id": args["processId"],
-                "contract_id": args["contractId"],
-                "milestone_id": args["milestoneId"],
-                "state": "delivered",
-                "delivery_doc_hash": args["docHash"],
-                "delivered_by": args["recordedBy"],
-                "acceptance_doc_hash": None,
-                "accepted_by": None,
-                "accepted_tx_hash": None,
-            },
-        )
-    else:
-        milestone = working.get("milestones", args["processId"], args["milestoneId"])
-        if milestone is not None:
-            milestone.update(
-                state="accepted", acceptance_doc_hash=args["docHash"], accepted_by=args["recordedBy"],
-                accepted_tx_hash=ref["tx_hash"],
-            )  # fmt: skip
-    _timeline(working, "MilestoneRecorded", args, ref)
+    contract = working.get("contracts", args["processId"])
+    working.put(
+        "milestones",
+        {
+            **ref,
+            "process_id": args["processId"],
+            "contract_id": args["contractId"],
+            "milestone_id": args["milestoneId"],
+            "state": "delivered",
+            "delivery_doc_hash": args["docHash"],
+            "delivered_by": contract["supplier"] if contract is not None else "",
+            "acceptance_doc_hash": None,
+            "accepted_by": None,
+            "accepted_tx_hash": None,
+        },
+    )
+    _timeline(working, "MilestoneDelivered", args, ref)
+
+
+def _milestone_accepted(working: WorkingSet, args: Row, ref: Row) -> None:
+    _process(working, args, ref)
+    milestone = working.get("milestones", args["processId"], args["milestoneId"])
+    if milestone is not None:
+        milestone.update(
+            state="accepted", acceptance_doc_hash=args["docHash"], accepted_by=args["acceptedBy"],
+            accepted_tx_hash=ref["tx_hash"],
+        )  # fmt: skip
+    _timeline(working, "MilestoneAccepted", args, ref)
 
 
 def _payment_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -498,7 +501,8 @@ _RULES: dict[str, Callable[[WorkingSet, Row, Row], None]] = {
     "ContractSigned": _contract_signed,
     "ContractAmended": _contract_amended,
     "ContractTerminated": _contract_terminated,
-    "MilestoneRecorded": _milestone_recorded,
+    "MilestoneDelivered": _milestone_delivered,
+    "MilestoneAccepted": _milestone_accepted,
     "PaymentRecorded": _payment_recorded,
     "ComplaintFiled": _complaint_filed,
     "ComplaintResolved": _complaint_resolved,

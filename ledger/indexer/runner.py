@@ -6,6 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import TypeVar
@@ -17,8 +18,8 @@ from ledger.chain.artifacts import load_artifact
 from ledger.chain.deployment import Deployment
 from ledger.chain.setup import live_deployment
 from ledger.errors import ChainUnavailableError, ConfigurationError, LedgerError
-from ledger.indexer.apply import apply_range
-from ledger.indexer.decode import EventDecoder
+from ledger.indexer.apply import apply_range, touch_checkpoint
+from ledger.indexer.decode import DecodedEvent, EventDecoder
 from ledger.indexer.fetch import (
     BlockHeader,
     LogRangeError,
@@ -36,8 +37,8 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-ProgressCallback = Callable[[int, int, int], None]
-"""Called after each committed range with (last block done, target block, events applied so far)."""
+ProgressCallback = Callable[[int, int, int, int], None]
+"""Called after each committed range with (first block, last block done, target block, events applied so far)."""
 
 SPARSE_LOGS = 2_000  # a range with fewer logs than this may double
 MAX_SPAN = 100_000
@@ -51,6 +52,17 @@ class CatchUpResult:
     from_block: int
     to_block: int
     events: int
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """One block range as fetched from the node and decoded, not yet written."""
+
+    start: int
+    end: int
+    logs: list[RawLog]
+    headers: dict[int, BlockHeader]
+    decoded: list[DecodedEvent]
 
 
 class _ChainMoved(Exception):
@@ -80,32 +92,48 @@ class Indexer:
         self._addresses = [contract.address for contract in deployment.contracts.values()]
 
     def catch_up(self, on_progress: ProgressCallback | None = None) -> CatchUpResult:
-        """Index every confirmed block after the checkpoint, one transaction per range, then return."""
+        """Index every confirmed block after the checkpoint, one transaction per range, then return.
+
+        The next range is fetched and decoded in a background thread while the current one is written, so the
+        node's work and the database's overlap.
+        """
         chain_id = self._check_chain()
         first = start = self._resume_block(chain_id)
-        target = self._retrying(lambda: fetch_head(self._w3)) - self._confirmations
-        head = target + self._confirmations
+        head = self._retrying(lambda: fetch_head(self._w3))
+        target = head - self._confirmations
         events = 0
-        while start <= target:
-            end = min(start + self._span - 1, target)
-            try:
-                logs = self._retrying(partial(fetch_logs, self._w3, self._addresses, start, end))
-            except LogRangeError as error:
-                if end == start:
-                    raise
-                self._span = max(1, (end - start + 1) // 2)
-                log.info("indexer: %s; retrying with %d-block ranges", error, self._span)
-                continue
-            try:
-                events += self._apply(chain_id, start, end, logs, head)
-            except _ChainMoved:
-                start = self._resume_block(chain_id)
-                continue
-            if len(logs) < SPARSE_LOGS and end - start + 1 == self._span:
-                self._span = min(self._span * 2, MAX_SPAN)
-            if on_progress is not None:
-                on_progress(end, target, events)
-            start = end + 1
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="indexer-fetch") as pool:
+            ahead: Future[_Fetched] | None = None
+            while start <= target:
+                if ahead is None:
+                    ahead = pool.submit(self._fetch, start, min(start + self._span - 1, target))
+                try:
+                    fetched = ahead.result()
+                except LogRangeError as error:
+                    ahead = None
+                    if self._span == 1:
+                        raise
+                    self._span = max(1, self._span // 2)
+                    log.info("indexer: %s; retrying with %d-block ranges", error, self._span)
+                    continue
+                if len(fetched.logs) < SPARSE_LOGS and fetched.end - fetched.start + 1 == self._span:
+                    self._span = min(self._span * 2, MAX_SPAN)
+                after = fetched.end + 1
+                ahead = (
+                    pool.submit(self._fetch, after, min(after + self._span - 1, target)) if after <= target else None
+                )
+                try:
+                    events += self._apply(chain_id, fetched, head)
+                except _ChainMoved:
+                    ahead = None  # fetched against a chain that is gone; its result is dropped
+                    start = self._resume_block(chain_id)
+                    continue
+                if on_progress is not None:
+                    on_progress(first, fetched.end, target, events)
+                start = after
+        if first > target:
+            with self._engine.begin() as connection:
+                touch_checkpoint(connection, chain_id, head)
         return CatchUpResult(first, max(target, first - 1), events)
 
     def follow(self, stop: threading.Event, poll_interval: float = 1.0) -> None:
@@ -130,12 +158,18 @@ class Indexer:
                 if "chain_id" in table.c and table.name != "anchored_documents":  # leaf lists come from off chain
                     connection.execute(delete(table).where(table.c.chain_id == chain_id))
 
-    def _apply(self, chain_id: int, start: int, end: int, logs: list[RawLog], head: int) -> int:
+    def _fetch(self, start: int, end: int) -> _Fetched:
+        """Logs of [start, end], the headers to check them against, and the decoded events: no database work."""
+        logs = self._retrying(partial(fetch_logs, self._w3, self._addresses, start, end))
         wanted = {item.block_number for item in logs} | {end} | ({start - 1} if start > 0 else set())
-        headers = self._retrying(lambda: fetch_headers(self._w3, wanted))
+        headers = self._retrying(partial(fetch_headers, self._w3, wanted))
+        decoded = [event for event in map(self._decoder.decode, logs) if event is not None]
+        return _Fetched(start, end, logs, headers, decoded)
+
+    def _apply(self, chain_id: int, fetched: _Fetched, head: int) -> int:
+        start, headers, logs = fetched.start, fetched.headers, fetched.logs
         if any(headers[item.block_number].hash != item.block_hash for item in logs):
             raise _ChainMoved
-        decoded = [event for event in map(self._decoder.decode, logs) if event is not None]
         with self._engine.begin() as connection:
             checkpoint = connection.execute(
                 select(Checkpoint.block_number, Checkpoint.block_hash).where(Checkpoint.chain_id == chain_id)
@@ -143,7 +177,7 @@ class Indexer:
             if checkpoint is not None and (checkpoint[0] != start - 1 or headers[start - 1].hash != checkpoint[1]):
                 raise _ChainMoved
             log_headers = {number: headers[number] for number in {item.block_number for item in logs}}
-            return apply_range(connection, chain_id, logs, decoded, log_headers, headers[end], head)
+            return apply_range(connection, chain_id, logs, fetched.decoded, log_headers, headers[fetched.end], head)
 
     def _check_chain(self) -> int:
         chain_id = self._retrying(lambda: fetch_chain_id(self._w3))

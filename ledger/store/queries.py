@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ class IndexStatus:
     chain_id: int
     indexed_block: int
     head_block: int
+    checked_at: datetime
 
     @property
     def lag_blocks(self) -> int:
@@ -33,7 +35,7 @@ def find_process(session: Session, ocid: str) -> Process | None:
 def index_status(session: Session) -> list[IndexStatus]:
     """The indexer's position on every chain it mirrors."""
     rows = session.scalars(select(Checkpoint).order_by(Checkpoint.chain_id))
-    return [IndexStatus(row.chain_id, row.block_number, row.head_block) for row in rows]
+    return [IndexStatus(row.chain_id, row.block_number, row.head_block, row.updated_at) for row in rows]
 
 
 def list_processes(session: Session, limit: int, offset: int) -> list[Process]:
