@@ -7,11 +7,16 @@ every test, so each test starts from that state.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
+import ape
 import pytest
+from ape.exceptions import CustomError
 from eth_utils import keccak
+from ethpm_types.utils import compute_checksum
 
 FINANCE_ROLE = keccak(text="FINANCE_ROLE")
 PURCHASER_ROLE = keccak(text="PURCHASER_ROLE")
@@ -97,9 +102,52 @@ ORGS = {
 }
 
 
+def _source_changed(project: Any, path: Any) -> bool:
+    """Whether contract source `path` differs from the text ape compiled last (ape's own normalisation)."""
+    cached = (project.manifest.sources or {}).get(path.relative_to(project.path).as_posix())
+    if cached is None or not cached.content:
+        return True
+    text = path.read_text("utf8").rstrip()
+    checksum = cached.calculate_checksum()
+    return compute_checksum(f"{text}\n".encode(), algorithm=checksum.algorithm) != checksum.hash
+
+
+def _abi_entries(contract_type: Any) -> set[str]:
+    """The functions, events and errors of a contract type, each as canonical JSON."""
+    return {
+        json.dumps(entry.model_dump(mode="json"), sort_keys=True)
+        for entry in contract_type.abi
+        if entry.type in ("function", "event", "error")
+    }
+
+
+@pytest.fixture(scope="session")
+def ledger_container(project: Any) -> Any:
+    """ProcurementLedger compiled from today's sources.
+
+    project.ProcurementLedger alone only checks contracts/ProcurementLedger.sol for changes, and ape's incremental
+    compile recompiles the changed files but not the files importing them: after an edit of contracts/ledger/*.sol
+    or IProcurementLedger.sol, every test would deploy the old bytecode and pass against the old rules. So this
+    recompiles everything when any source differs from ape's cache, or when an earlier incremental compile left
+    ProcurementLedger without a function, event or error of a contract it imports.
+    """
+    container = project.ProcurementLedger
+    source_id = container.contract_type.source_id
+    imported = set(project.compiler_manager.get_imports([project.path / source_id], project).get(source_id, []))
+    own = _abi_entries(container.contract_type)
+    if any(_source_changed(project, path) for path in project.sources.paths) or any(
+        not _abi_entries(contract_type) <= own
+        for contract_type in (project.manifest.contract_types or {}).values()
+        if contract_type.source_id in imported
+    ):
+        project.load_contracts(use_cache=False)
+        container = project.ProcurementLedger
+    return container
+
+
 @pytest.fixture(scope="module")
 def ledger(
-    project: Any,
+    ledger_container: Any,
     admin: Any,
     purchaser: Any,
     finance: Any,
@@ -109,7 +157,7 @@ def ledger(
     other_purchaser: Any,
 ) -> Any:
     """A deployed ProcurementLedger with every organisation registered and budget line BUDGET_ID approved."""
-    contract = project.ProcurementLedger.deploy(admin, sender=admin)
+    contract = ledger_container.deploy(admin, sender=admin)
     members = {
         "purchaser": purchaser,
         "finance": finance,
@@ -163,3 +211,29 @@ def advance(chain: Any, seconds: int) -> None:
     """Move chain time forward and mine a block."""
     chain.pending_timestamp += seconds
     chain.mine()
+
+
+@contextmanager
+def reverts(error: Any, **inputs: Any) -> Iterator[Any]:
+    """Expect custom error `error` with exactly these arguments, every one of them named.
+
+    ape.reverts alone passes on a revert that carries no custom error, on an error of another type when the error
+    class is not bound to a contract, and skips argument names it does not know (misspelt) or that are not given.
+    """
+    names = {field.name for field in error.abi.inputs}
+    assert set(inputs) == names, f"expected arguments {sorted(names)} of {error.abi.name}, got {sorted(inputs)}"
+    with ape.reverts(error, **inputs) as info:
+        yield info
+    assert isinstance(info.value, CustomError), f"expected custom error {error.abi.name}, got {info.value!r}"
+    assert isinstance(info.value, error), f"expected {error.abi.name}, got {type(info.value).__name__}"
+    assert info.value.abi.selector == error.abi.selector, (
+        f"expected {error.abi.selector}, got {info.value.abi.selector}"
+    )
+    assert set(info.value.inputs) == names, f"{error.abi.name} has arguments {list(info.value.inputs)}"
+
+
+def single_event(tx: Any, event_type: Any) -> dict[str, Any]:
+    """The arguments of the one `event_type` log that the event's contract emitted in receipt `tx`."""
+    logs = event_type.from_receipt(tx)
+    assert len(logs) == 1, f"expected one {event_type.name}, got {len(logs)}"
+    return dict(logs[0].event_arguments)

@@ -5,13 +5,10 @@ Each rule has a passing case and a reverting one that names the custom error and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import ape
 import pytest
-from ape.exceptions import CustomError
 from eth_utils import keccak
 
 from tests.contracts.conftest import (
@@ -23,11 +20,14 @@ from tests.contracts.conftest import (
     HOUR,
     PURCHASER_ROLE,
     SINGLE_SOURCE,
+    SUPPLIER_ROLE,
     Stage,
     advance,
     commitment,
     doc,
     org,
+    reverts,
+    single_event,
 )
 
 AWARD = 500_000_00
@@ -41,23 +41,23 @@ DELIVERED, ACCEPTED = 1, 2
 # Sealed bids of the open-tender route: supplier_b bids lower and wins.
 BID_A, BID_B = 480_000_00, 450_000_00
 
+# IProcurementLedger.Agreement, field by field in declaration order.
+AGREEMENT_FIELDS = [
+    "contractId",
+    "value",
+    "paid",
+    "paymentCount",
+    "originalValue",
+    "amendedTotal",
+    "acceptedMilestones",
+    "supplier",
+    "contractTag",
+]
 
-@contextmanager
-def reverts(error: Any, **inputs: Any) -> Iterator[Any]:
-    """Expect custom error `error` with exactly these arguments; ape alone ignores misspelled or missing names."""
-    names = {field.name for field in error.abi.inputs}
-    assert set(inputs) == names, f"expected arguments {sorted(names)} of {error.abi.name}, got {sorted(inputs)}"
-    with ape.reverts(error, **inputs) as info:
-        yield info
-    assert isinstance(info.value, CustomError), f"expected custom error {error.abi.name}, got {info.value!r}"
-    assert info.value.abi.name == error.abi.name
 
-
-def single_event(tx: Any, event_type: Any) -> dict[str, Any]:
-    """The arguments of the one `event_type` log of receipt `tx`."""
-    logs = tx.decode_logs(event_type)
-    assert len(logs) == 1, f"expected one {event_type.name}, got {len(logs)}"
-    return dict(logs[0].event_arguments)
+def contract_tag(contract_id: bytes) -> int:
+    """The low 96 bits of keccak256(abi.encode(contractId)), as the contract tags a signed contract."""
+    return int.from_bytes(keccak(contract_id)[-12:], "big")
 
 
 @pytest.fixture
@@ -149,8 +149,43 @@ def test_sign_contract_at_award_value_emits_signed_with_awardee_and_keeps_commit
     assert ledger.budget(BUDGET_ID).committed == AWARD
     assert ledger.processOf(pid).stage == Stage.CONTRACTED
     agreement = ledger.agreementOf(pid)
-    assert (agreement.contractId, agreement.value, agreement.originalValue) == (CONTRACT_ID, AWARD, AWARD)
-    assert (agreement.supplier, agreement.paid, agreement.amendedTotal) == (supplier_a.address, 0, 0)
+    assert {name: getattr(agreement, name) for name in AGREEMENT_FIELDS} == {
+        "contractId": CONTRACT_ID,
+        "value": AWARD,
+        "paid": 0,
+        "paymentCount": 0,
+        "originalValue": AWARD,
+        "amendedTotal": 0,
+        "acceptedMilestones": 0,
+        "supplier": supplier_a.address,
+        "contractTag": contract_tag(CONTRACT_ID),
+    }
+
+
+def test_agreement_struct_fields_are_in_declaration_order_with_the_contract_tag_last(ledger):
+    (abi,) = ledger.agreementOf.abis
+    (output,) = abi.outputs
+
+    assert [component.name for component in output.components] == AGREEMENT_FIELDS
+    assert [component.type for component in output.components] == [
+        "bytes32",
+        "uint96",
+        "uint96",
+        "uint64",
+        "uint96",
+        "uint96",
+        "uint32",
+        "address",
+        "uint96",
+    ]
+
+
+def test_agreement_of_a_process_without_a_contract_is_all_zero(ledger, awarded):
+    pid = awarded()
+
+    agreement = ledger.agreementOf(pid)
+
+    assert (agreement.contractId, agreement.contractTag, agreement.value) == (bytes(32), 0, 0)
 
 
 def test_sign_contract_below_award_releases_the_difference_to_the_budget(ledger, purchaser, awarded):
@@ -243,7 +278,12 @@ def test_contract_after_open_tender_is_signed_with_the_winning_bidder_and_runs_t
     completed = ledger.completeProcess(tendered, doc("completion"), sender=purchaser)
 
     assert single_event(signed, ledger.ContractSigned)["supplier"] == supplier_b.address
-    assert single_event(delivered, ledger.MilestoneRecorded)["recordedBy"] == supplier_b.address
+    assert single_event(delivered, ledger.MilestoneDelivered) == {
+        "processId": tendered,
+        "milestoneId": M1,
+        "contractId": CONTRACT_ID,
+        "docHash": doc("delivery"),
+    }
     assert single_event(completed, ledger.ProcessCompleted) == {"processId": tendered, "docHash": doc("completion")}
     assert ledger.processOf(tendered).stage == Stage.COMPLETED
     assert ledger.budget(BUDGET_ID).committed == BID_B
@@ -252,8 +292,10 @@ def test_contract_after_open_tender_is_signed_with_the_winning_bidder_and_runs_t
 def test_losing_bidder_of_open_tender_cannot_record_delivery(ledger, purchaser, supplier_a, tendered):
     ledger.signContract(tendered, CONTRACT_ID, BID_B, doc("contract"), sender=purchaser)
 
-    with reverts(ledger.AccessControlUnauthorizedAccount, account=supplier_a, neededRole=PURCHASER_ROLE):
+    with reverts(ledger.MilestoneNotSupplier, processId=tendered, account=supplier_a):
         ledger.recordMilestone(tendered, CONTRACT_ID, M1, DELIVERY, doc("delivery"), sender=supplier_a)
+
+    assert ledger.milestoneOf(tendered, M1) == 0
 
 
 # ─── amendContract ───────────────────────────────────────────────────────────────────────────────────────
@@ -385,6 +427,43 @@ def test_terminate_releases_value_minus_paid_to_the_budget(ledger, purchaser, fi
     assert ledger.processOf(pid).stage == Stage.TERMINATED
 
 
+def test_terminate_settles_the_contract_value_at_what_was_paid(ledger, purchaser, finance, supplier_a, accepted):
+    pid = accepted()
+    increase, paid = AWARD // 10, 120_000_00
+    ledger.amendContract(pid, CONTRACT_ID, increase, doc("amendment"), sender=purchaser)
+    ledger.recordPayment(pid, CONTRACT_ID, M1, paid, supplier_a, doc("voucher"), sender=finance)
+
+    tx = ledger.terminateContract(pid, CONTRACT_ID, doc("termination"), sender=purchaser)
+
+    assert single_event(tx, ledger.ContractTerminated)["released"] == AWARD + increase - paid
+    agreement = ledger.agreementOf(pid)
+    assert {name: getattr(agreement, name) for name in AGREEMENT_FIELDS} == {
+        "contractId": CONTRACT_ID,
+        "value": paid,
+        "paid": paid,
+        "paymentCount": 1,
+        "originalValue": AWARD,
+        "amendedTotal": increase,
+        "acceptedMilestones": 1,
+        "supplier": supplier_a.address,
+        "contractTag": contract_tag(CONTRACT_ID),
+    }
+    assert ledger.budget(BUDGET_ID).committed == paid
+
+
+def test_terminate_with_nothing_paid_settles_the_value_at_zero_and_releases_it_all(ledger, purchaser, contracted):
+    pid = contracted()
+
+    tx = ledger.terminateContract(pid, CONTRACT_ID, doc("termination"), sender=purchaser)
+
+    terminated = single_event(tx, ledger.ContractTerminated)
+    assert (terminated["paid"], terminated["released"]) == (0, AWARD)
+    assert single_event(tx, ledger.BudgetCommitmentChanged)["committed"] == 0
+    agreement = ledger.agreementOf(pid)
+    assert (agreement.value, agreement.paid, agreement.originalValue) == (0, 0, AWARD)
+    assert ledger.budget(BUDGET_ID).committed == 0
+
+
 def test_terminate_of_a_fully_paid_contract_releases_nothing(ledger, purchaser, finance, supplier_a, accepted):
     pid = accepted()
     ledger.recordPayment(pid, CONTRACT_ID, M1, AWARD, supplier_a, doc("voucher"), sender=finance)
@@ -395,6 +474,7 @@ def test_terminate_of_a_fully_paid_contract_releases_nothing(ledger, purchaser, 
     assert (terminated["paid"], terminated["released"]) == (AWARD, 0)
     assert tx.decode_logs(ledger.BudgetCommitmentChanged) == []
     assert ledger.budget(BUDGET_ID).committed == AWARD
+    assert (ledger.agreementOf(pid).value, ledger.agreementOf(pid).paid) == (AWARD, AWARD)
 
 
 def test_after_termination_milestones_amendments_and_termination_revert_contract_not_active(
@@ -433,6 +513,9 @@ def test_terminate_of_unknown_contract_reverts_contract_unknown(ledger, purchase
     with reverts(ledger.ContractUnknown, processId=pid, contractId=OTHER_CONTRACT_ID):
         ledger.terminateContract(pid, OTHER_CONTRACT_ID, doc("termination"), sender=purchaser)
 
+    assert ledger.processOf(pid).stage == Stage.CONTRACTED
+    assert ledger.agreementOf(pid).value == AWARD
+
 
 # ─── recordMilestone ─────────────────────────────────────────────────────────────────────────────────────
 
@@ -442,41 +525,47 @@ def test_first_delivery_by_the_contracted_supplier_moves_process_to_implementati
 
     tx = ledger.recordMilestone(pid, CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=supplier_a)
 
-    assert single_event(tx, ledger.MilestoneRecorded) == {
+    assert single_event(tx, ledger.MilestoneDelivered) == {
         "processId": pid,
-        "contractId": CONTRACT_ID,
         "milestoneId": M1,
-        "kind": DELIVERY,
+        "contractId": CONTRACT_ID,
         "docHash": doc("delivery M1"),
-        "recordedBy": supplier_a.address,
     }
+    assert tx.decode_logs(ledger.MilestoneAccepted) == []
     assert ledger.milestoneOf(pid, M1) == DELIVERED
     assert ledger.processOf(pid).stage == Stage.IMPLEMENTATION
 
 
-def test_purchaser_may_record_a_delivery(ledger, purchaser, contracted):
+def test_a_later_delivery_by_the_contracted_supplier_keeps_the_process_in_implementation(ledger, supplier_a, delivered):
+    pid = delivered()
+
+    tx = ledger.recordMilestone(pid, CONTRACT_ID, M2, DELIVERY, doc("delivery M2"), sender=supplier_a)
+
+    assert single_event(tx, ledger.MilestoneDelivered)["milestoneId"] == M2
+    assert (ledger.milestoneOf(pid, M1), ledger.milestoneOf(pid, M2)) == (DELIVERED, DELIVERED)
+    assert ledger.processOf(pid).stage == Stage.IMPLEMENTATION
+
+
+@pytest.mark.parametrize("caller", ["purchaser", "other_purchaser", "finance", "auditor", "outsider"])
+def test_delivery_by_an_account_without_the_supplier_role_reverts_unauthorized(ledger, request, contracted, caller):
+    pid = contracted()
+    account = request.getfixturevalue(caller)
+
+    with reverts(ledger.AccessControlUnauthorizedAccount, account=account, neededRole=SUPPLIER_ROLE):
+        ledger.recordMilestone(pid, CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=account)
+
+    assert ledger.milestoneOf(pid, M1) == 0
+    assert ledger.processOf(pid).stage == Stage.CONTRACTED
+
+
+def test_delivery_by_another_supplier_reverts_not_supplier(ledger, supplier_b, contracted):
     pid = contracted()
 
-    tx = ledger.recordMilestone(pid, CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=purchaser)
-
-    assert single_event(tx, ledger.MilestoneRecorded)["recordedBy"] == purchaser.address
-    assert ledger.milestoneOf(pid, M1) == DELIVERED
-
-
-def test_delivery_by_another_supplier_reverts_unauthorized(ledger, supplier_b, contracted):
-    pid = contracted()
-
-    with reverts(ledger.AccessControlUnauthorizedAccount, account=supplier_b, neededRole=PURCHASER_ROLE):
+    with reverts(ledger.MilestoneNotSupplier, processId=pid, account=supplier_b):
         ledger.recordMilestone(pid, CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=supplier_b)
 
     assert ledger.milestoneOf(pid, M1) == 0
-
-
-def test_delivery_by_purchaser_of_another_organisation_reverts_not_purchaser(ledger, other_purchaser, contracted):
-    pid = contracted()
-
-    with reverts(ledger.ProcessNotPurchaser, processId=pid, account=other_purchaser):
-        ledger.recordMilestone(pid, CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=other_purchaser)
+    assert ledger.processOf(pid).stage == Stage.CONTRACTED
 
 
 def test_supplier_account_removed_from_its_organisation_can_no_longer_record_delivery(
@@ -485,8 +574,21 @@ def test_supplier_account_removed_from_its_organisation_can_no_longer_record_del
     pid = contracted()
     ledger.removeOrganisationAccount(org("SUPPLIER-A"), supplier_a, sender=admin)
 
-    with reverts(ledger.AccessControlUnauthorizedAccount, account=supplier_a, neededRole=PURCHASER_ROLE):
+    with reverts(ledger.AccessControlUnauthorizedAccount, account=supplier_a, neededRole=SUPPLIER_ROLE):
         ledger.recordMilestone(pid, CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=supplier_a)
+
+    assert ledger.milestoneOf(pid, M1) == 0
+
+
+def test_another_account_of_the_contracted_suppliers_organisation_reverts_not_supplier(
+    ledger, admin, accounts, contracted
+):
+    pid = contracted()
+    colleague = accounts[7]
+    ledger.addOrganisationAccount(org("SUPPLIER-A"), colleague, sender=admin)
+
+    with reverts(ledger.MilestoneNotSupplier, processId=pid, account=colleague):
+        ledger.recordMilestone(pid, CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=colleague)
 
 
 def test_acceptance_by_the_purchaser_after_delivery_marks_the_milestone_accepted(ledger, purchaser, delivered):
@@ -494,14 +596,14 @@ def test_acceptance_by_the_purchaser_after_delivery_marks_the_milestone_accepted
 
     tx = ledger.recordMilestone(pid, CONTRACT_ID, M1, ACCEPTANCE, doc("acceptance M1"), sender=purchaser)
 
-    assert single_event(tx, ledger.MilestoneRecorded) == {
+    assert single_event(tx, ledger.MilestoneAccepted) == {
         "processId": pid,
-        "contractId": CONTRACT_ID,
         "milestoneId": M1,
-        "kind": ACCEPTANCE,
+        "contractId": CONTRACT_ID,
         "docHash": doc("acceptance M1"),
-        "recordedBy": purchaser.address,
+        "acceptedBy": purchaser.address,
     }
+    assert tx.decode_logs(ledger.MilestoneDelivered) == []
     assert ledger.milestoneOf(pid, M1) == ACCEPTED
     assert ledger.agreementOf(pid).acceptedMilestones == 1
     assert ledger.processOf(pid).stage == Stage.IMPLEMENTATION
@@ -512,6 +614,17 @@ def test_acceptance_by_the_supplier_reverts_unauthorized(ledger, supplier_a, del
 
     with reverts(ledger.AccessControlUnauthorizedAccount, account=supplier_a, neededRole=PURCHASER_ROLE):
         ledger.recordMilestone(pid, CONTRACT_ID, M1, ACCEPTANCE, doc("acceptance M1"), sender=supplier_a)
+
+    assert ledger.milestoneOf(pid, M1) == DELIVERED
+
+
+def test_acceptance_by_purchaser_of_another_organisation_reverts_not_purchaser(ledger, other_purchaser, delivered):
+    pid = delivered()
+
+    with reverts(ledger.ProcessNotPurchaser, processId=pid, account=other_purchaser):
+        ledger.recordMilestone(pid, CONTRACT_ID, M1, ACCEPTANCE, doc("acceptance M1"), sender=other_purchaser)
+
+    assert ledger.milestoneOf(pid, M1) == DELIVERED
 
 
 def test_acceptance_before_delivery_reverts_milestone_not_delivered(ledger, purchaser, delivered):
@@ -526,11 +639,14 @@ def test_acceptance_before_delivery_reverts_milestone_not_delivered(ledger, purc
     [(DELIVERY, DELIVERED), (DELIVERY, ACCEPTED), (ACCEPTANCE, ACCEPTED)],
     ids=["delivery-after-delivery", "delivery-after-acceptance", "acceptance-after-acceptance"],
 )
-def test_recording_a_milestone_again_reverts_already_recorded(ledger, purchaser, delivered, accepted, kind, state):
+def test_recording_a_milestone_again_reverts_already_recorded(
+    ledger, purchaser, supplier_a, delivered, accepted, kind, state
+):
     pid = delivered() if state == DELIVERED else accepted()
+    recorder = supplier_a if kind == DELIVERY else purchaser
 
     with reverts(ledger.MilestoneAlreadyRecorded, processId=pid, milestoneId=M1, state=state):
-        ledger.recordMilestone(pid, CONTRACT_ID, M1, kind, doc("again"), sender=purchaser)
+        ledger.recordMilestone(pid, CONTRACT_ID, M1, kind, doc("again"), sender=recorder)
 
     assert ledger.agreementOf(pid).acceptedMilestones == (1 if state == ACCEPTED else 0)
 
@@ -542,11 +658,18 @@ def test_milestone_before_signing_reverts_contract_not_active(ledger, supplier_a
         ledger.recordMilestone(pid, CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=supplier_a)
 
 
-def test_milestone_of_unknown_contract_reverts_contract_unknown(ledger, supplier_a, contracted):
-    pid = contracted()
+@pytest.mark.parametrize("contract_id", [OTHER_CONTRACT_ID, bytes(32)], ids=["other-id", "zero-id"])
+@pytest.mark.parametrize("kind", [DELIVERY, ACCEPTANCE], ids=["delivery", "acceptance"])
+def test_milestone_of_unknown_contract_reverts_contract_unknown(
+    ledger, purchaser, supplier_a, delivered, contract_id, kind
+):
+    pid = delivered()
+    recorder = supplier_a if kind == DELIVERY else purchaser
 
-    with reverts(ledger.ContractUnknown, processId=pid, contractId=OTHER_CONTRACT_ID):
-        ledger.recordMilestone(pid, OTHER_CONTRACT_ID, M1, DELIVERY, doc("delivery M1"), sender=supplier_a)
+    with reverts(ledger.ContractUnknown, processId=pid, contractId=contract_id):
+        ledger.recordMilestone(pid, contract_id, M1 if kind == ACCEPTANCE else M2, kind, doc("m"), sender=recorder)
+
+    assert (ledger.milestoneOf(pid, M1), ledger.milestoneOf(pid, M2)) == (DELIVERED, 0)
 
 
 # ─── completeProcess ─────────────────────────────────────────────────────────────────────────────────────
@@ -596,28 +719,40 @@ def test_complete_by_purchaser_of_another_organisation_reverts_not_purchaser(led
 
 # ─── Rules shared by every write ─────────────────────────────────────────────────────────────────────────
 
-WRITES: dict[str, tuple[str, Callable[[bytes, bytes], tuple[Any, ...]]]] = {
-    # name: (stage fixture to start from, arguments given the process id and the document hash)
-    "signContract": ("awarded", lambda pid, h: (pid, CONTRACT_ID, AWARD, h)),
-    "amendContract": ("contracted", lambda pid, h: (pid, CONTRACT_ID, 1, h)),
-    "terminateContract": ("contracted", lambda pid, h: (pid, CONTRACT_ID, h)),
-    "recordMilestone": ("contracted", lambda pid, h: (pid, CONTRACT_ID, M1, DELIVERY, h)),
-    "completeProcess": ("accepted", lambda pid, h: (pid, h)),
+WRITES: dict[str, tuple[str, str, str, Callable[[bytes, bytes], tuple[Any, ...]]]] = {
+    # test id: (method, stage fixture to start from, the account allowed to write, arguments given the process id
+    # and the document hash)
+    "signContract": ("signContract", "awarded", "purchaser", lambda pid, h: (pid, CONTRACT_ID, AWARD, h)),
+    "amendContract": ("amendContract", "contracted", "purchaser", lambda pid, h: (pid, CONTRACT_ID, 1, h)),
+    "terminateContract": ("terminateContract", "contracted", "purchaser", lambda pid, h: (pid, CONTRACT_ID, h)),
+    "recordMilestone-delivery": (
+        "recordMilestone",
+        "contracted",
+        "supplier_a",
+        lambda pid, h: (pid, CONTRACT_ID, M1, DELIVERY, h),
+    ),
+    "recordMilestone-acceptance": (
+        "recordMilestone",
+        "delivered",
+        "purchaser",
+        lambda pid, h: (pid, CONTRACT_ID, M1, ACCEPTANCE, h),
+    ),
+    "completeProcess": ("completeProcess", "accepted", "purchaser", lambda pid, h: (pid, h)),
 }
 
 
-@pytest.mark.parametrize("method", WRITES)
-def test_write_without_document_hash_reverts_document_hash_missing(ledger, purchaser, request, method):
-    fixture, arguments = WRITES[method]
+@pytest.mark.parametrize("write", WRITES)
+def test_write_without_document_hash_reverts_document_hash_missing(ledger, request, write):
+    method, fixture, writer, arguments = WRITES[write]
     pid = request.getfixturevalue(fixture)()
 
     with reverts(ledger.DocumentHashMissing):
-        getattr(ledger, method)(*arguments(pid, bytes(32)), sender=purchaser)
+        getattr(ledger, method)(*arguments(pid, bytes(32)), sender=request.getfixturevalue(writer))
 
 
-@pytest.mark.parametrize("method", WRITES)
-def test_write_on_unknown_process_reverts_process_unknown(ledger, purchaser, method):
-    _, arguments = WRITES[method]
+@pytest.mark.parametrize("write", WRITES)
+def test_write_on_unknown_process_reverts_process_unknown(ledger, request, write):
+    method, _, writer, arguments = WRITES[write]
 
     with reverts(ledger.ProcessUnknown, processId=UNKNOWN_PROCESS):
-        getattr(ledger, method)(*arguments(UNKNOWN_PROCESS, doc("document")), sender=purchaser)
+        getattr(ledger, method)(*arguments(UNKNOWN_PROCESS, doc("document")), sender=request.getfixturevalue(writer))

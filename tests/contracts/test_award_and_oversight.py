@@ -1,10 +1,8 @@
 """Evaluation, award (open tender and single source), complaints that pause the process, and audit notes."""
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import Any
 
-import ape
 import pytest
 from eth_utils import keccak
 
@@ -26,6 +24,8 @@ from tests.contracts.conftest import (
     commitment,
     doc,
     org,
+    reverts,
+    single_event,
 )
 
 SALT = keccak(text="salt")
@@ -33,21 +33,6 @@ SMALL_BUDGET = keccak(text="BUDGET-2026-SMALL")
 CONTRACT_ID = keccak(text="contract-1")
 COMPLAINT = keccak(text="complaint-1")
 UNKNOWN_PROCESS = keccak(text="ocds-nowhere")
-
-
-@contextmanager
-def reverts(error: Any, **inputs: Any) -> Iterator[None]:
-    """Expect custom error `error` with exactly these arguments (ape alone skips misspelt names)."""
-    with ape.reverts(error, **inputs) as info:
-        yield
-    assert isinstance(info.value, error), f"expected {error.__name__}, got {info.value!r}"
-    assert info.value.inputs.keys() == inputs.keys(), f"{error.__name__} has arguments {list(info.value.inputs)}"
-
-
-def event(tx: Any, event_type: Any) -> dict[str, Any]:
-    """The arguments of the single `event_type` log in receipt `tx`."""
-    (log,) = event_type.from_receipt(tx)
-    return dict(log.event_arguments)
 
 
 def at(chain: Any, timestamp: int) -> int:
@@ -97,7 +82,7 @@ def test_record_evaluation_at_reveal_deadline_emits_bid_statistics(
     process_id = open_tender()
     bid_and_reveal(ledger, chain, process_id, [(supplier_b, 800), (supplier_a, 900), (supplier_c, 700)], reveal=2)
     tx = ledger.recordEvaluation(process_id, doc("report"), sender=purchaser)
-    assert event(tx, ledger.EvaluationRecorded) == {
+    assert single_event(tx, ledger.EvaluationRecorded) == {
         "processId": process_id,
         "reportHash": doc("report"),
         "bidCount": 3,
@@ -137,7 +122,7 @@ def test_award_to_revealed_bidder_at_its_bid_commits_budget_and_emits_events(
 ):
     process_id = evaluated(ledger, purchaser, chain, open_tender(), [(supplier_a, 900), (supplier_b, 800)], reveal=1)
     tx = ledger.awardProcess(process_id, supplier_a, 900, doc("award"), sender=purchaser)
-    assert event(tx, ledger.ProcessAwarded) == {
+    assert single_event(tx, ledger.ProcessAwarded) == {
         "processId": process_id,
         "supplier": supplier_a.address,
         "amount": 900,
@@ -145,7 +130,7 @@ def test_award_to_revealed_bidder_at_its_bid_commits_budget_and_emits_events(
         "bidCount": 2,
         "revealCount": 1,
     }
-    assert event(tx, ledger.BudgetCommitmentChanged) == {
+    assert single_event(tx, ledger.BudgetCommitmentChanged) == {
         "budgetId": BUDGET_ID,
         "processId": process_id,
         "committed": 900,
@@ -155,14 +140,56 @@ def test_award_to_revealed_bidder_at_its_bid_commits_budget_and_emits_events(
     assert (process.stage, process.awardee, process.awardAmount) == (Stage.AWARDED, supplier_a.address, 900)
 
 
-@pytest.mark.parametrize("who", ["supplier_b", "outsider"], ids=["committed-not-revealed", "no-bid"])
+@pytest.mark.parametrize("who", ["supplier_b", "supplier_c"], ids=["committed-not-revealed", "supplier-without-bid"])
 def test_award_to_bidder_not_revealed_reverts_not_revealed(
-    ledger, purchaser, supplier_a, supplier_b, chain, open_tender, request, who
+    ledger, admin, purchaser, supplier_a, supplier_b, accounts, chain, open_tender, request, who
 ):
+    supplier_c = accounts[7]
+    ledger.registerOrganisation(org("SUPPLIER-C"), SUPPLIER_ROLE, sender=admin)
+    ledger.addOrganisationAccount(org("SUPPLIER-C"), supplier_c, sender=admin)
     process_id = evaluated(ledger, purchaser, chain, open_tender(), [(supplier_a, 900), (supplier_b, 800)], reveal=1)
-    account = request.getfixturevalue(who)
+    account = supplier_c if who == "supplier_c" else request.getfixturevalue(who)
     with reverts(ledger.AwardBidderNotRevealed, processId=process_id, supplier=account.address):
         ledger.awardProcess(process_id, account, 800, doc("award"), sender=purchaser)
+
+
+@pytest.mark.parametrize("who", ["outsider", "purchaser", "auditor"])
+def test_open_tender_award_to_non_supplier_reverts_not_registered(
+    ledger, purchaser, supplier_a, chain, open_tender, request, who
+):
+    process_id = evaluated(ledger, purchaser, chain, open_tender(), [(supplier_a, 900)], reveal=1)
+    account = request.getfixturevalue(who)
+    with reverts(ledger.AwardSupplierNotRegistered, supplier=account.address):
+        ledger.awardProcess(process_id, account, 900, doc("award"), sender=purchaser)
+    assert ledger.processOf(process_id).stage == Stage.EVALUATION
+
+
+def test_award_to_supplier_removed_after_its_revealed_bid_reverts_not_registered(
+    ledger, admin, purchaser, supplier_a, supplier_b, chain, open_tender
+):
+    process_id = evaluated(ledger, purchaser, chain, open_tender(), [(supplier_a, 800), (supplier_b, 900)], reveal=2)
+    ledger.removeOrganisationAccount(ORGS["supplier_a"][0], supplier_a, sender=admin)
+    assert ledger.bidOf(process_id, supplier_a).revealed
+    with reverts(ledger.AwardSupplierNotRegistered, supplier=supplier_a.address):
+        ledger.awardProcess(process_id, supplier_a, 800, doc("award"), sender=purchaser)
+    assert ledger.processOf(process_id).stage == Stage.EVALUATION
+    assert ledger.budget(BUDGET_ID).committed == 0
+    tx = ledger.awardProcess(process_id, supplier_b, 900, doc("award"), sender=purchaser)
+    assert single_event(tx, ledger.ProcessAwarded)["supplier"] == supplier_b.address
+
+
+@pytest.mark.parametrize("method", [OPEN_TENDER, SINGLE_SOURCE], ids=["open-tender", "single-source"])
+def test_award_checks_the_supplier_registration_before_the_method_and_stage(
+    ledger, purchaser, supplier_a, outsider, chain, method
+):
+    # Both at the wrong stage to award: an open tender still taking bids, a single source already awarded.
+    process_id = process_on(ledger, purchaser, chain, "ocds-early", BUDGET_ID, method)
+    if method == SINGLE_SOURCE:
+        ledger.awardProcess(process_id, supplier_a, 5_000, doc("award"), sender=purchaser)
+    stage = ledger.processOf(process_id).stage
+    with reverts(ledger.AwardSupplierNotRegistered, supplier=outsider.address):
+        ledger.awardProcess(process_id, outsider, 5_000, doc("award"), sender=purchaser)
+    assert ledger.processOf(process_id).stage == stage
 
 
 @pytest.mark.parametrize("amount", [899, 901])
@@ -190,7 +217,7 @@ def test_award_of_exactly_the_remaining_budget_works(ledger, finance, purchaser,
     process_id = process_on(ledger, purchaser, chain, "ocds-small", SMALL_BUDGET, OPEN_TENDER)
     evaluated(ledger, purchaser, chain, process_id, [(supplier_a, 1_000)], reveal=1)
     tx = ledger.awardProcess(process_id, supplier_a, 1_000, doc("award"), sender=purchaser)
-    assert event(tx, ledger.BudgetCommitmentChanged)["committed"] == 1_000
+    assert single_event(tx, ledger.BudgetCommitmentChanged)["committed"] == 1_000
     assert ledger.budget(SMALL_BUDGET).committed == 1_000
 
 
@@ -225,7 +252,7 @@ def test_single_source_award_from_planning_commits_budget_and_emits_event(
 ):
     process_id = create_process("ocds-ss", method=SINGLE_SOURCE)
     tx = ledger.awardProcess(process_id, supplier_a, 5_000, doc("award"), sender=purchaser)
-    assert event(tx, ledger.ProcessAwarded) == {
+    assert single_event(tx, ledger.ProcessAwarded) == {
         "processId": process_id,
         "supplier": supplier_a.address,
         "amount": 5_000,
@@ -233,7 +260,7 @@ def test_single_source_award_from_planning_commits_budget_and_emits_event(
         "bidCount": 0,
         "revealCount": 0,
     }
-    assert event(tx, ledger.BudgetCommitmentChanged) == {
+    assert single_event(tx, ledger.BudgetCommitmentChanged) == {
         "budgetId": BUDGET_ID,
         "processId": process_id,
         "committed": 5_000,
@@ -247,6 +274,17 @@ def test_single_source_award_to_non_supplier_reverts_not_registered(ledger, purc
     account = request.getfixturevalue(who)
     with reverts(ledger.AwardSupplierNotRegistered, supplier=account.address):
         ledger.awardProcess(process_id, account, 5_000, doc("award"), sender=purchaser)
+
+
+def test_single_source_award_to_removed_supplier_reverts_not_registered(
+    ledger, admin, purchaser, supplier_a, create_process
+):
+    process_id = create_process("ocds-ss", method=SINGLE_SOURCE)
+    ledger.removeOrganisationAccount(ORGS["supplier_a"][0], supplier_a, sender=admin)
+    with reverts(ledger.AwardSupplierNotRegistered, supplier=supplier_a.address):
+        ledger.awardProcess(process_id, supplier_a, 5_000, doc("award"), sender=purchaser)
+    assert ledger.processOf(process_id).stage == Stage.PLANNING
+    assert ledger.budget(BUDGET_ID).committed == 0
 
 
 def test_single_source_award_twice_reverts_wrong_stage(ledger, purchaser, supplier_a, supplier_b, create_process):
@@ -270,7 +308,7 @@ def test_registered_organisation_files_complaint_and_emits_event(ledger, create_
     process_id = create_process()
     account = request.getfixturevalue(who)
     tx = ledger.fileComplaint(process_id, COMPLAINT, doc("complaint"), sender=account)
-    assert event(tx, ledger.ComplaintFiled) == {
+    assert single_event(tx, ledger.ComplaintFiled) == {
         "processId": process_id,
         "complaintId": COMPLAINT,
         "complainantOrg": ORGS[who][0],
@@ -339,7 +377,7 @@ def test_finance_resolves_complaint_and_emits_event(ledger, finance, supplier_a,
     process_id = create_process()
     ledger.fileComplaint(process_id, COMPLAINT, doc("complaint"), sender=supplier_a)
     tx = ledger.resolveComplaint(process_id, COMPLAINT, outcome, doc("decision"), sender=finance)
-    assert event(tx, ledger.ComplaintResolved) == {
+    assert single_event(tx, ledger.ComplaintResolved) == {
         "processId": process_id,
         "complaintId": COMPLAINT,
         "outcome": outcome,
@@ -414,7 +452,7 @@ def test_auditor_records_audit_note_with_event_and_changes_nothing_else(ledger, 
     process_id = create_process()
     before = ledger.processOf(process_id)
     tx = ledger.recordAuditNote(process_id, doc("findings"), sender=auditor)
-    assert event(tx, ledger.AuditNoteRecorded) == {
+    assert single_event(tx, ledger.AuditNoteRecorded) == {
         "processId": process_id,
         "auditorOrg": ORGS["auditor"][0],
         "findingsHash": doc("findings"),

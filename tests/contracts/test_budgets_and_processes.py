@@ -1,10 +1,7 @@
 """Budgets and the process lifecycle: approval, creation, tender, amendment, forward-only stages, cancellation."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import ape
 import pytest
 from eth_utils import keccak
 
@@ -20,25 +17,12 @@ from tests.contracts.conftest import (
     Stage,
     commitment,
     doc,
+    reverts,
+    single_event,
 )
 
 NEW_BUDGET = keccak(text="BUDGET-2026-002")
 PURCHASER_ORG = ORGS["purchaser"][0]
-
-
-@contextmanager
-def reverts(error: Any, **inputs: Any) -> Iterator[None]:
-    """Expect custom error `error` with exactly these arguments (ape alone skips misspelt names)."""
-    with ape.reverts(error, **inputs) as info:
-        yield
-    assert isinstance(info.value, error), f"expected {error.__name__}, got {info.value!r}"
-    assert info.value.inputs.keys() == inputs.keys(), f"{error.__name__} has arguments {list(info.value.inputs)}"
-
-
-def event(tx: Any, event_type: Any) -> dict[str, Any]:
-    """The arguments of the single `event_type` log in receipt `tx`."""
-    (log,) = event_type.from_receipt(tx)
-    return dict(log.event_arguments)
 
 
 def at(chain: Any, timestamp: int) -> int:
@@ -59,7 +43,7 @@ def deadlines(ledger: Any, process_id: bytes) -> tuple[int, int]:
 def test_finance_approves_budget_and_emits_event(ledger, finance):
     tx = ledger.approveBudget(NEW_BUDGET, 2027, 5_000_00, b"EUR", doc("budget 2"), sender=finance)
     finance_org = ORGS["finance"][0]
-    assert event(tx, ledger.BudgetApproved) == {
+    assert single_event(tx, ledger.BudgetApproved) == {
         "budgetId": NEW_BUDGET,
         "financeOrg": finance_org,
         "fiscalYear": 2027,
@@ -112,7 +96,7 @@ def test_purchaser_creates_open_tender_process_and_emits_event(ledger, purchaser
     tx = ledger.createProcess("ocds-abc-001", BUDGET_ID, OPEN_TENDER, doc("notice"), bytes(32), sender=purchaser)
     process_id = keccak(text="ocds-abc-001")
     assert tx.return_value == process_id
-    assert event(tx, ledger.ProcessCreated) == {
+    assert single_event(tx, ledger.ProcessCreated) == {
         "processId": process_id,
         "budgetId": BUDGET_ID,
         "purchaserOrg": PURCHASER_ORG,
@@ -135,7 +119,7 @@ def test_purchaser_creates_open_tender_process_and_emits_event(ledger, purchaser
 
 def test_single_source_process_event_carries_rationale_hash(ledger, purchaser):
     tx = ledger.createProcess("ocds-ss-1", BUDGET_ID, SINGLE_SOURCE, doc("notice"), doc("why"), sender=purchaser)
-    args = event(tx, ledger.ProcessCreated)
+    args = single_event(tx, ledger.ProcessCreated)
     assert (args["method"], args["rationaleHash"], args["purchaserOrg"]) == (SINGLE_SOURCE, doc("why"), PURCHASER_ORG)
 
 
@@ -186,7 +170,7 @@ def test_purchaser_opens_tender_and_emits_event(ledger, purchaser, chain, create
     process_id = create_process()
     now = chain.pending_timestamp
     tx = ledger.openTender(process_id, now + HOUR, now + 2 * HOUR, doc("tender"), sender=purchaser)
-    assert event(tx, ledger.TenderOpened) == {
+    assert single_event(tx, ledger.TenderOpened) == {
         "processId": process_id,
         "bidDeadline": now + HOUR,
         "revealDeadline": now + 2 * HOUR,
@@ -253,7 +237,7 @@ def test_amend_tender_before_deadline_extends_deadlines_and_emits_event(ledger, 
     process_id = open_tender()
     bid, reveal = deadlines(ledger, process_id)
     tx = ledger.amendTender(process_id, doc("amend 1"), doc("why 1"), bid + HOUR, reveal + HOUR, sender=purchaser)
-    assert event(tx, ledger.TenderAmended) == {
+    assert single_event(tx, ledger.TenderAmended) == {
         "processId": process_id,
         "amendment": 1,
         "docHash": doc("amend 1"),
@@ -263,7 +247,7 @@ def test_amend_tender_before_deadline_extends_deadlines_and_emits_event(ledger, 
     }
     assert deadlines(ledger, process_id) == (bid + HOUR, reveal + HOUR)
     tx = ledger.amendTender(process_id, doc("amend 2"), doc("why 2"), bid + HOUR, reveal + HOUR, sender=purchaser)
-    assert event(tx, ledger.TenderAmended)["amendment"] == 2
+    assert single_event(tx, ledger.TenderAmended)["amendment"] == 2
     assert ledger.processOf(process_id).amendments == 2
 
 
@@ -376,7 +360,11 @@ def test_cancel_before_award_emits_event_and_commits_nothing(ledger, purchaser, 
     process_id = to_stage(ledger, purchaser, chain, open_tender, stage)
     assert ledger.processOf(process_id).stage == stage
     tx = ledger.cancelProcess(process_id, doc("cancel"), sender=purchaser)
-    assert event(tx, ledger.ProcessCancelled) == {"processId": process_id, "fromStage": stage, "docHash": doc("cancel")}
+    assert single_event(tx, ledger.ProcessCancelled) == {
+        "processId": process_id,
+        "fromStage": stage,
+        "docHash": doc("cancel"),
+    }
     assert ledger.BudgetCommitmentChanged.from_receipt(tx) == []
     assert ledger.processOf(process_id).stage == Stage.CANCELLED
 
@@ -387,12 +375,12 @@ def test_cancel_awarded_process_releases_budget_commitment(ledger, purchaser, su
     assert ledger.budget(BUDGET_ID).committed == 40_000
     tx = ledger.cancelProcess(process_id, doc("cancel"), sender=purchaser)
     assert ledger.budget(BUDGET_ID).committed == 0
-    assert event(tx, ledger.BudgetCommitmentChanged) == {
+    assert single_event(tx, ledger.BudgetCommitmentChanged) == {
         "budgetId": BUDGET_ID,
         "processId": process_id,
         "committed": 0,
     }
-    assert event(tx, ledger.ProcessCancelled)["fromStage"] == Stage.AWARDED
+    assert single_event(tx, ledger.ProcessCancelled)["fromStage"] == Stage.AWARDED
 
 
 def test_cancel_after_contract_signed_reverts_not_cancellable(ledger, purchaser, supplier_a, create_process):

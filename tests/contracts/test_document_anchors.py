@@ -6,42 +6,30 @@ Roots are built with `ledger.proofs.merkle`, anchored on chain, and every docume
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import ape
 import pytest
-from ape.exceptions import CustomError
 from eth_utils import keccak
 from hexbytes import HexBytes
 from web3.exceptions import ContractCustomError
 
 from ledger.errors import VerificationError
 from ledger.proofs.merkle import inclusion_proof, merkle_root, verify_inclusion
-from tests.contracts.conftest import AUDITOR_ROLE, FINANCE_ROLE, PURCHASER_ROLE, SUPPLIER_ROLE, doc, org
+from tests.contracts.conftest import (
+    AUDITOR_ROLE,
+    FINANCE_ROLE,
+    PURCHASER_ROLE,
+    SUPPLIER_ROLE,
+    doc,
+    org,
+    reverts,
+    single_event,
+)
 
 BATCH_SIZES = [1, 3, 16, 17]
 ROOT = keccak(text="a stand-in root")
 UNKNOWN_PROCESS = keccak(text="ocds-never-created")
-
-
-@contextmanager
-def reverts(error: Any, **inputs: Any) -> Iterator[Any]:
-    """Expect custom error `error` with exactly these arguments; ape alone ignores misspelled or missing names."""
-    names = {field.name for field in error.abi.inputs}
-    assert set(inputs) == names, f"expected arguments {sorted(names)} of {error.abi.name}, got {sorted(inputs)}"
-    with ape.reverts(error, **inputs) as info:
-        yield info
-    assert isinstance(info.value, CustomError), f"expected custom error {error.abi.name}, got {info.value!r}"
-    assert info.value.abi.name == error.abi.name
-
-
-def single_event(tx: Any, event_type: Any) -> dict[str, Any]:
-    """The arguments of the one `event_type` log of receipt `tx`."""
-    logs = tx.decode_logs(event_type)
-    assert len(logs) == 1, f"expected one {event_type.name}, got {len(logs)}"
-    return dict(logs[0].event_arguments)
 
 
 def verify_raw(ledger: Any, chain: Any, *args: Any) -> HexBytes:
@@ -80,7 +68,8 @@ def anchored(ledger: Any, purchaser: Any) -> Callable[[int], tuple[list[bytes], 
 # ─── anchorDocuments ─────────────────────────────────────────────────────────────────────────────────────
 
 
-def test_purchaser_anchors_a_root_with_its_count_and_block_time(ledger, chain, purchaser):
+def test_purchaser_anchors_a_root_with_its_count_and_block_number(ledger, chain, purchaser):
+    chain.mine(3)  # the anchoring block is then neither 0 nor 1, and differs from a block timestamp
     tx = ledger.anchorDocuments(ROOT, 17, bytes(32), sender=purchaser)
 
     assert single_event(tx, ledger.DocumentsAnchored) == {
@@ -90,7 +79,15 @@ def test_purchaser_anchors_a_root_with_its_count_and_block_time(ledger, chain, p
         "count": 17,
     }
     anchor = ledger.anchorOf(ROOT)
-    assert (anchor.count, anchor.anchoredAt) == (17, chain.blocks[tx.block_number].timestamp)
+    assert (anchor.count, anchor.blockNumber) == (17, tx.block_number)
+    assert tx.block_number == chain.blocks.head.number
+
+
+def test_anchor_struct_holds_the_count_and_the_block_number(ledger):
+    (abi,) = ledger.anchorOf.abis
+    (output,) = abi.outputs
+
+    assert [(field.name, field.type) for field in output.components] == [("count", "uint32"), ("blockNumber", "uint64")]
 
 
 def test_anchor_for_an_existing_process_carries_its_id(ledger, purchaser, create_process):
@@ -98,13 +95,33 @@ def test_anchor_for_an_existing_process_carries_its_id(ledger, purchaser, create
 
     tx = ledger.anchorDocuments(ROOT, 3, pid, sender=purchaser)
 
-    assert single_event(tx, ledger.DocumentsAnchored)["processId"] == pid
+    assert single_event(tx, ledger.DocumentsAnchored) == {
+        "root": ROOT,
+        "processId": pid,
+        "anchorerOrg": org("PURCHASER-ORG"),
+        "count": 3,
+    }
+    anchor = ledger.anchorOf(ROOT)
+    assert (anchor.count, anchor.blockNumber) == (3, tx.block_number)
+
+
+def test_anchor_under_another_organisations_process_reverts_not_purchaser(
+    ledger, purchaser, other_purchaser, create_process
+):
+    pid = create_process("ocds-anchor-1")  # a process of purchaser's organisation
+
+    with reverts(ledger.ProcessNotPurchaser, processId=pid, account=other_purchaser):
+        ledger.anchorDocuments(ROOT, 3, pid, sender=other_purchaser)
+
+    assert (ledger.anchorOf(ROOT).count, ledger.anchorOf(ROOT).blockNumber) == (0, 0)
+    tx = ledger.anchorDocuments(ROOT, 3, bytes(32), sender=other_purchaser)  # under no process, it may
+    assert single_event(tx, ledger.DocumentsAnchored)["anchorerOrg"] == org("OTHER-PURCHASER-ORG")
 
 
 def test_root_never_anchored_has_a_zero_anchor(ledger):
     anchor = ledger.anchorOf(ROOT)
 
-    assert (anchor.count, anchor.anchoredAt) == (0, 0)
+    assert (anchor.count, anchor.blockNumber) == (0, 0)
 
 
 @pytest.mark.parametrize(
@@ -128,16 +145,14 @@ def test_anchor_with_zero_root_or_zero_count_reverts_anchor_invalid(ledger, purc
 
 
 @pytest.mark.parametrize("second", ["purchaser", "other_purchaser"])
-def test_anchoring_a_root_again_reverts_already_exists_and_keeps_the_first_anchor(
-    ledger, chain, purchaser, request, second
-):
+def test_anchoring_a_root_again_reverts_already_exists_and_keeps_the_first_anchor(ledger, purchaser, request, second):
     first = ledger.anchorDocuments(ROOT, 3, bytes(32), sender=purchaser)
 
     with reverts(ledger.AnchorAlreadyExists, root=ROOT):
         ledger.anchorDocuments(ROOT, 5, bytes(32), sender=request.getfixturevalue(second))
 
     anchor = ledger.anchorOf(ROOT)
-    assert (anchor.count, anchor.anchoredAt) == (3, chain.blocks[first.block_number].timestamp)
+    assert (anchor.count, anchor.blockNumber) == (3, first.block_number)
 
 
 def test_anchor_for_unknown_process_reverts_process_unknown(ledger, purchaser):

@@ -4,17 +4,13 @@ batch runs as the writer (msg.sender is preserved), so the usual role and purcha
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import ape
 import pytest
-from ape.exceptions import CustomError
 from eth_utils import keccak
 from hexbytes import HexBytes
 
-from tests.contracts.conftest import BUDGET_ID, HOUR, OPEN_TENDER, PURCHASER_ROLE, Stage, doc, org
+from tests.contracts.conftest import BUDGET_ID, HOUR, OPEN_TENDER, PURCHASER_ROLE, Stage, doc, org, reverts
 
 OCIDS = ["ocds-batch-1", "ocds-batch-2", "ocds-batch-3"]
 
@@ -22,17 +18,6 @@ OCIDS = ["ocds-batch-1", "ocds-batch-2", "ocds-batch-3"]
 @pytest.fixture(scope="module", autouse=True)
 def _session_accounts_first(outsider: Any) -> None:
     """Set up the session-scoped outsider before ape snapshots the module, so it never has to rebase."""
-
-
-@contextmanager
-def reverts(error: Any, **inputs: Any) -> Iterator[Any]:
-    """Expect custom error `error` with exactly these arguments; ape alone ignores misspelled or missing names."""
-    names = {field.name for field in error.abi.inputs}
-    assert set(inputs) == names, f"expected arguments {sorted(names)} of {error.abi.name}, got {sorted(inputs)}"
-    with ape.reverts(error, **inputs) as info:
-        yield info
-    assert isinstance(info.value, CustomError), f"expected custom error {error.abi.name}, got {info.value!r}"
-    assert info.value.abi.name == error.abi.name
 
 
 def create_call(ledger: Any, ocid: str) -> bytes:

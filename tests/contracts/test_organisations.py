@@ -1,10 +1,5 @@
 """Organisations and roles: only the admin registers organisations and binds accounts; roles move only with them."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
-
-import ape
 import pytest
 from eth_utils import keccak
 
@@ -18,26 +13,13 @@ from tests.contracts.conftest import (
     SUPPLIER_ROLE,
     doc,
     org,
+    reverts,
+    single_event,
 )
 
 ADMIN_ROLE = bytes(32)
 ORG_ROLES = [FINANCE_ROLE, PURCHASER_ROLE, SUPPLIER_ROLE, AUDITOR_ROLE]
 NEW_ORG = org("NEW-SUPPLIER")
-
-
-@contextmanager
-def reverts(error: Any, **inputs: Any) -> Iterator[None]:
-    """Expect custom error `error` with exactly these arguments (ape alone skips misspelt names)."""
-    with ape.reverts(error, **inputs) as info:
-        yield
-    assert isinstance(info.value, error), f"expected {error.__name__}, got {info.value!r}"
-    assert info.value.inputs.keys() == inputs.keys(), f"{error.__name__} has arguments {list(info.value.inputs)}"
-
-
-def event(tx: Any, event_type: Any) -> dict[str, Any]:
-    """The arguments of the single `event_type` log in receipt `tx`."""
-    (log,) = event_type.from_receipt(tx)
-    return dict(log.event_arguments)
 
 
 # ─── registerOrganisation ────────────────────────────────────────────────────────────────────────────
@@ -46,7 +28,7 @@ def event(tx: Any, event_type: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("role", ORG_ROLES)
 def test_admin_registers_organisation_under_each_role_and_emits_event(ledger, admin, role):
     tx = ledger.registerOrganisation(NEW_ORG, role, sender=admin)
-    assert event(tx, ledger.OrganisationRegistered) == {"orgId": NEW_ORG, "role": role}
+    assert single_event(tx, ledger.OrganisationRegistered) == {"orgId": NEW_ORG, "role": role}
     assert ledger.organisationRole(NEW_ORG) == role
 
 
@@ -79,7 +61,7 @@ def test_register_organisation_twice_reverts_already_registered(ledger, admin):
 def test_add_account_binds_it_grants_the_role_and_emits_event(ledger, admin, outsider):
     ledger.registerOrganisation(NEW_ORG, SUPPLIER_ROLE, sender=admin)
     tx = ledger.addOrganisationAccount(NEW_ORG, outsider, sender=admin)
-    assert event(tx, ledger.OrganisationAccountAdded) == {
+    assert single_event(tx, ledger.OrganisationAccountAdded) == {
         "orgId": NEW_ORG,
         "account": outsider.address,
         "role": SUPPLIER_ROLE,
@@ -116,7 +98,7 @@ def test_add_account_already_bound_reverts_already_bound(ledger, admin, supplier
 def test_remove_account_revokes_the_role_and_emits_event(ledger, admin, purchaser):
     org_id, role = ORGS["purchaser"]
     tx = ledger.removeOrganisationAccount(org_id, purchaser, sender=admin)
-    assert event(tx, ledger.OrganisationAccountRemoved) == {
+    assert single_event(tx, ledger.OrganisationAccountRemoved) == {
         "orgId": org_id,
         "account": purchaser.address,
         "role": role,
@@ -181,7 +163,11 @@ def test_renounce_role_of_organisation_role_reverts_role_bound(ledger, supplier_
 
 def test_admin_role_can_still_be_granted_and_the_new_admin_registers(ledger, admin, outsider):
     tx = ledger.grantRole(ADMIN_ROLE, outsider, sender=admin)
-    assert event(tx, ledger.RoleGranted) == {"role": ADMIN_ROLE, "account": outsider.address, "sender": admin.address}
+    assert single_event(tx, ledger.RoleGranted) == {
+        "role": ADMIN_ROLE,
+        "account": outsider.address,
+        "sender": admin.address,
+    }
     ledger.registerOrganisation(NEW_ORG, SUPPLIER_ROLE, sender=outsider)
     assert ledger.organisationRole(NEW_ORG) == SUPPLIER_ROLE
 

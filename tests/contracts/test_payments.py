@@ -1,22 +1,29 @@
-"""Payment rules: only a finance bureau pays, only the contracted supplier, only for an accepted milestone, and
-never beyond the contract value in total.
+"""Payment rules: only a finance bureau pays, only the contracted supplier, only for an accepted milestone, only in
+Implementation or after completion (termination settles the contract), and never beyond the contract value in total.
 
 Each rule has a passing case and a reverting one that names the custom error and all of its arguments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import ape
 import pytest
-from ape.exceptions import CustomError
 from eth_abi import encode
 from eth_utils import keccak
 
-from tests.contracts.conftest import ACCEPTANCE, DELIVERY, FINANCE_ROLE, SINGLE_SOURCE, Stage, doc
+from tests.contracts.conftest import (
+    ACCEPTANCE,
+    BUDGET_ID,
+    DELIVERY,
+    FINANCE_ROLE,
+    SINGLE_SOURCE,
+    Stage,
+    doc,
+    reverts,
+    single_event,
+)
 
 AWARD = 500_000_00
 CONTRACT_ID = keccak(text="CONTRACT-2026-001")
@@ -25,24 +32,6 @@ M1 = keccak(text="milestone-1")
 M2 = keccak(text="milestone-2")
 UNKNOWN_PROCESS = keccak(text="ocds-never-created")
 VOUCHER = doc("payment voucher")
-
-
-@contextmanager
-def reverts(error: Any, **inputs: Any) -> Iterator[Any]:
-    """Expect custom error `error` with exactly these arguments; ape alone ignores misspelled or missing names."""
-    names = {field.name for field in error.abi.inputs}
-    assert set(inputs) == names, f"expected arguments {sorted(names)} of {error.abi.name}, got {sorted(inputs)}"
-    with ape.reverts(error, **inputs) as info:
-        yield info
-    assert isinstance(info.value, CustomError), f"expected custom error {error.abi.name}, got {info.value!r}"
-    assert info.value.abi.name == error.abi.name
-
-
-def single_event(tx: Any, event_type: Any) -> dict[str, Any]:
-    """The arguments of the one `event_type` log of receipt `tx`."""
-    logs = tx.decode_logs(event_type)
-    assert len(logs) == 1, f"expected one {event_type.name}, got {len(logs)}"
-    return dict(logs[0].event_arguments)
 
 
 def payment_id(process_id: bytes, contract_id: bytes, index: int) -> bytes:
@@ -223,27 +212,39 @@ def test_payment_for_an_accepted_milestone_is_recorded_after_completion(
     assert ledger.processOf(payable).stage == Stage.COMPLETED
 
 
-def test_payment_for_an_accepted_milestone_is_recorded_after_termination(
+def test_payment_before_termination_counts_and_the_terminated_value_is_what_was_paid(
     ledger, purchaser, finance, supplier_a, payable
 ):
     ledger.recordPayment(payable, CONTRACT_ID, M1, 100_00, supplier_a, VOUCHER, sender=finance)
+
+    tx = ledger.terminateContract(payable, CONTRACT_ID, doc("termination"), sender=purchaser)
+
+    terminated = single_event(tx, ledger.ContractTerminated)
+    assert (terminated["paid"], terminated["released"]) == (100_00, AWARD - 100_00)
+    agreement = ledger.agreementOf(payable)
+    assert (agreement.value, agreement.paid, agreement.paymentCount) == (100_00, 100_00, 1)
+    assert ledger.budget(BUDGET_ID).committed == 100_00
+
+
+@pytest.mark.parametrize(
+    ("milestone", "paid_before"),
+    [(M1, 0), (M1, 100_00), (M2, 100_00)],
+    ids=["accepted-nothing-paid", "accepted-partly-paid", "never-recorded"],
+)
+def test_payment_after_termination_reverts_not_payable(
+    ledger, purchaser, finance, supplier_a, payable, milestone, paid_before
+):
+    if paid_before:
+        ledger.recordPayment(payable, CONTRACT_ID, M1, paid_before, supplier_a, VOUCHER, sender=finance)
     ledger.terminateContract(payable, CONTRACT_ID, doc("termination"), sender=purchaser)
 
-    tx = ledger.recordPayment(payable, CONTRACT_ID, M1, 50_00, supplier_a, VOUCHER, sender=finance)
+    with reverts(ledger.PaymentNotPayable, processId=payable, current=Stage.TERMINATED):
+        ledger.recordPayment(payable, CONTRACT_ID, milestone, 1, supplier_a, VOUCHER, sender=finance)
 
-    event = single_event(tx, ledger.PaymentRecorded)
-    assert (event["amount"], event["paidTotal"], event["paymentId"]) == (
-        50_00,
-        150_00,
-        payment_id(payable, CONTRACT_ID, 1),
+    agreement = ledger.agreementOf(payable)
+    assert (agreement.value, agreement.paid, agreement.paymentCount) == (
+        paid_before,
+        paid_before,
+        int(bool(paid_before)),
     )
     assert ledger.processOf(payable).stage == Stage.TERMINATED
-
-
-def test_payment_after_termination_still_requires_an_accepted_milestone(
-    ledger, purchaser, finance, supplier_a, payable
-):
-    ledger.terminateContract(payable, CONTRACT_ID, doc("termination"), sender=purchaser)
-
-    with reverts(ledger.PaymentMilestoneNotAccepted, processId=payable, milestoneId=M2):
-        ledger.recordPayment(payable, CONTRACT_ID, M2, 1, supplier_a, VOUCHER, sender=finance)

@@ -1,15 +1,12 @@
 """Sealed bids: commit before the bid deadline, reveal between the deadlines, and EIP-712 relayed commitments."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-import ape
 import pytest
 from eth_account import Account
 from eth_utils import keccak
 
-from tests.contracts.conftest import HOUR, SUPPLIER_ROLE, Stage, commitment, doc
+from tests.contracts.conftest import HOUR, ORGS, SUPPLIER_ROLE, Stage, commitment, doc, reverts, single_event
 
 ZERO_ADDRESS = "0x" + "00" * 20
 AMOUNT = 123_456_00
@@ -23,21 +20,6 @@ BID_COMMITMENT_TYPES = {
         {"name": "deadline", "type": "uint256"},
     ]
 }
-
-
-@contextmanager
-def reverts(error: Any, **inputs: Any) -> Iterator[None]:
-    """Expect custom error `error` with exactly these arguments (ape alone skips misspelt names)."""
-    with ape.reverts(error, **inputs) as info:
-        yield
-    assert isinstance(info.value, error), f"expected {error.__name__}, got {info.value!r}"
-    assert info.value.inputs.keys() == inputs.keys(), f"{error.__name__} has arguments {list(info.value.inputs)}"
-
-
-def event(tx: Any, event_type: Any) -> dict[str, Any]:
-    """The arguments of the single `event_type` log in receipt `tx`."""
-    (log,) = event_type.from_receipt(tx)
-    return dict(log.event_arguments)
 
 
 def at(chain: Any, timestamp: int) -> int:
@@ -106,7 +88,7 @@ def test_supplier_commits_bid_just_before_deadline_and_emits_event(ledger, suppl
     at(chain, deadlines(ledger, process_id)[0] - 1)
     value = commitment(process_id, supplier_a, AMOUNT, BID_DOC, SALT)
     tx = ledger.commitBid(process_id, value, sender=supplier_a)
-    assert event(tx, ledger.BidCommitted) == {
+    assert single_event(tx, ledger.BidCommitted) == {
         "processId": process_id,
         "bidder": supplier_a.address,
         "commitment": value,
@@ -165,7 +147,7 @@ def test_replacing_commitment_emits_replaced_and_does_not_double_bid_count(
     first = sealed(ledger, process_id, supplier_a, AMOUNT)
     second = commitment(process_id, supplier_a, AMOUNT - 1, BID_DOC, SALT)
     tx = ledger.commitBid(process_id, second, sender=supplier_a)
-    assert event(tx, ledger.BidCommitted) == {
+    assert single_event(tx, ledger.BidCommitted) == {
         "processId": process_id,
         "bidder": supplier_a.address,
         "commitment": second,
@@ -192,7 +174,7 @@ def test_reveal_in_window_records_amount_and_emits_event(ledger, supplier_a, cha
     bid, reveal = deadlines(ledger, process_id)
     at(chain, bid if when == "opens" else reveal - 1)
     tx = ledger.revealBid(process_id, AMOUNT, BID_DOC, SALT, sender=supplier_a)
-    assert event(tx, ledger.BidRevealed) == {
+    assert single_event(tx, ledger.BidRevealed) == {
         "processId": process_id,
         "bidder": supplier_a.address,
         "amount": AMOUNT,
@@ -262,6 +244,29 @@ def test_reveal_zero_amount_reverts_invalid_amount(ledger, supplier_a, chain, op
         ledger.revealBid(process_id, 0, BID_DOC, SALT, sender=supplier_a)
 
 
+@pytest.mark.parametrize("caller", ["purchaser", "outsider"])
+def test_reveal_by_non_supplier_reverts_unauthorized(ledger, supplier_a, chain, open_tender, request, caller):
+    process_id = open_tender()
+    sealed(ledger, process_id, supplier_a)
+    at(chain, deadlines(ledger, process_id)[0])
+    account = request.getfixturevalue(caller)
+    with reverts(ledger.AccessControlUnauthorizedAccount, account=account.address, neededRole=SUPPLIER_ROLE):
+        ledger.revealBid(process_id, AMOUNT, BID_DOC, SALT, sender=account)
+    assert ledger.processOf(process_id).revealCount == 0
+
+
+def test_supplier_removed_after_committing_cannot_reveal(ledger, admin, supplier_a, chain, open_tender):
+    process_id = open_tender()
+    committed = sealed(ledger, process_id, supplier_a)
+    ledger.removeOrganisationAccount(ORGS["supplier_a"][0], supplier_a, sender=admin)
+    at(chain, deadlines(ledger, process_id)[0])
+    with reverts(ledger.AccessControlUnauthorizedAccount, account=supplier_a.address, neededRole=SUPPLIER_ROLE):
+        ledger.revealBid(process_id, AMOUNT, BID_DOC, SALT, sender=supplier_a)
+    bid = ledger.bidOf(process_id, supplier_a)
+    assert (bid.commitment, bid.amount, bid.revealed) == (committed, 0, False)
+    assert ledger.processOf(process_id).revealCount == 0
+
+
 def test_reveal_after_evaluation_reverts_wrong_stage(ledger, purchaser, supplier_a, chain, open_tender):
     process_id = open_tender()
     sealed(ledger, process_id, supplier_a)
@@ -280,7 +285,7 @@ def test_relayed_commit_by_outsider_records_bid_and_names_relayer(ledger, suppli
     deadline = deadlines(ledger, process_id)[0]
     signature = sign_commitment(ledger, chain, supplier_a, process_id, supplier_a, value, deadline)
     tx = ledger.commitBidFor(process_id, supplier_a, value, deadline, signature, sender=outsider)
-    assert event(tx, ledger.BidCommitted) == {
+    assert single_event(tx, ledger.BidCommitted) == {
         "processId": process_id,
         "bidder": supplier_a.address,
         "commitment": value,
