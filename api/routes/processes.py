@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -27,7 +28,7 @@ def to_schema(row: Process) -> ProcessOut:
         stage=row.stage,
         method=row.method,
         budget_id=row.budget_id,
-        created_at=row.recorded_at,
+        created_at=datetime.fromtimestamp(row.block_time, UTC),
         chain=ChainReference(
             chain_id=row.chain_id,
             contract=row.contract_address,

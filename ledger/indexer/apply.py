@@ -7,32 +7,67 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Table, select
 
 from ledger.indexer.decode import DecodedEvent
 from ledger.indexer.fetch import BlockHeader, RawLog
-from ledger.indexer.project import ENTITY_COLUMN, ENTITY_KIND_OF_TABLE, MUTABLE_KEYS, WorkingSet, entity_of, project
+from ledger.indexer.project import ENTITY_COLUMN, MUTABLE_KEYS, TABLES_READ, WorkingSet, entity_of, project
 from ledger.store.models import Base, Block, Checkpoint, table_of
 from ledger.store.models import RawLog as RawLogRow
+from ledger.store.types import Amount
 
 _CHUNK = 500  # ids per IN (...) clause, well under every backend's parameter limit
+_INT64_MAX = 2**63 - 1
 
 
 def insert_ignoring_duplicates(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Bulk insert where a row that exists already (same unique key) is skipped: re-applying is a no-op."""
+    bulk_insert(connection, table, rows, ignore_duplicates=True)
+
+
+def bulk_insert(
+    connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]], ignore_duplicates: bool = False
+) -> None:
+    """One driver-level executemany of plain tuples: the hot path, without per-row SQLAlchemy processing.
+
+    Values must already be in storage form; the one conversion left is SQLite's for amounts beyond int64.
+    """
     if not rows:
         return
-    dialect = connection.dialect.name
-    if dialect == "postgresql":
-        statement: Any = postgresql.insert(table).on_conflict_do_nothing()
-    elif dialect == "sqlite":
-        statement = sqlite.insert(table).on_conflict_do_nothing()
-    else:
-        raise NotImplementedError(f"no idempotent insert for {dialect}; use SQLite or PostgreSQL")
-    connection.execute(statement, list(rows))
+    dialect = connection.dialect
+    if dialect.name not in ("sqlite", "postgresql"):
+        raise NotImplementedError(f"no bulk insert for {dialect.name}; use SQLite or PostgreSQL")
+    columns = [column for column in table.columns if column.name != "id"]
+    names = [column.name for column in columns]
+    mark = "?" if dialect.paramstyle == "qmark" else "%s"
+    conflict = " ON CONFLICT DO NOTHING" if ignore_duplicates else ""
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([mark] * len(names))}){conflict}"
+    params = [_values(names, row) for row in rows]
+    if dialect.name == "sqlite":
+        amounts = [index for index, column in enumerate(columns) if isinstance(column.type, Amount)]
+        if amounts:
+            params = [_sqlite_amounts(values, amounts) for values in params]
+    connection.exec_driver_sql(sql, params)
+
+
+def _values(names: Sequence[str], row: Mapping[str, Any]) -> tuple[Any, ...]:
+    try:
+        return tuple(itemgetter(*names)(row))
+    except KeyError:  # a row that leaves optional columns out
+        return tuple(row.get(name) for name in names)
+
+
+def _sqlite_amounts(values: tuple[Any, ...], indexes: Sequence[int]) -> tuple[Any, ...]:
+    if all(values[index] is None or values[index] <= _INT64_MAX for index in indexes):
+        return values
+    converted = list(values)
+    for index in indexes:
+        if converted[index] is not None and converted[index] > _INT64_MAX:
+            converted[index] = str(converted[index])  # read back exact by the Amount type
+    return tuple(converted)
 
 
 def apply_range(
@@ -59,57 +94,70 @@ def apply_range(
 def apply_events(
     connection: Connection, chain_id: int, events: Sequence[DecodedEvent], block_times: Mapping[int, int]
 ) -> None:
-    """Project `events` (in chain order) onto the tables: load their entities' rows, fold, write back in bulk."""
+    """Project `events` (in chain order) onto the tables: load the rows they read, fold, write back in bulk."""
     if not events:
         return
-    working, loaded = load_working_set(connection, chain_id, (entity_of(event) for event in events))
+    needs: set[tuple[str, str]] = set()
     for event in events:
-        project(working, event, datetime.fromtimestamp(block_times[event.log.block_number], UTC))
+        entity = entity_of(event)
+        if entity is not None:
+            needs.update((table, entity[1]) for table in TABLES_READ.get(event.name, ()))
+    working, loaded = load_working_set(connection, chain_id, needs)
+    for event in events:
+        project(working, event, block_times[event.log.block_number])
     write_working_set(connection, working, loaded)
 
 
+Loaded = dict[str, dict[tuple[Any, ...], tuple[int, dict[str, Any]]]]
+"""Per mutable table and row key: the database id and the values as loaded, to write back only what changed."""
+
+
 def load_working_set(
-    connection: Connection, chain_id: int, entities: Iterable[tuple[str, str] | None]
-) -> tuple[WorkingSet, dict[str, dict[tuple[Any, ...], int]]]:
-    """The mutable rows of these entities, and the database id of each loaded row by table and key."""
-    ids_by_kind: dict[str, set[str]] = {}
-    for entity in entities:
-        if entity is not None:
-            ids_by_kind.setdefault(entity[0], set()).add(entity[1])
+    connection: Connection, chain_id: int, needs: Iterable[tuple[str, str]]
+) -> tuple[WorkingSet, Loaded]:
+    """The rows of `needs` (table, entity id) pairs, with what was loaded."""
+    ids_by_table: dict[str, set[str]] = {}
+    for name, entity_id in needs:
+        ids_by_table.setdefault(name, set()).add(entity_id)
     working = WorkingSet(chain_id)
-    loaded: dict[str, dict[tuple[Any, ...], int]] = {}
-    for name, key_columns in MUTABLE_KEYS.items():
-        ids = sorted(ids_by_kind.get(ENTITY_KIND_OF_TABLE[name], ()))
-        table = _table(name)
-        for chunk in _chunks(ids):
+    loaded: Loaded = {}
+    for name, ids in ids_by_table.items():
+        table, key_columns = _table(name), MUTABLE_KEYS[name]
+        for chunk in _chunks(sorted(ids)):
             query = select(table).where(table.c.chain_id == chain_id, table.c[ENTITY_COLUMN[name]].in_(chunk))
             for row in connection.execute(query).mappings():
                 values = dict(row)
                 row_id = values.pop("id")
                 key = tuple(values[column] for column in key_columns)
                 working.rows.setdefault(name, {})[key] = values
-                loaded.setdefault(name, {})[key] = row_id
+                loaded.setdefault(name, {})[key] = (row_id, dict(values))
     return working, loaded
 
 
-def write_working_set(
-    connection: Connection, working: WorkingSet, loaded: Mapping[str, Mapping[tuple[Any, ...], int]]
-) -> None:
-    """Insert new rows and update loaded ones, table by table, in bulk."""
+def write_working_set(connection: Connection, working: WorkingSet, loaded: Loaded) -> None:
+    """Insert new rows, update the loaded rows that changed, append the rest, table by table, in bulk."""
     for name, rows in working.rows.items():
-        table, ids = _table(name), loaded.get(name, {})
-        new = [row for key, row in rows.items() if key not in ids]
-        if new:
-            connection.execute(table.insert(), new)
-        # Bound names must differ from column names in an UPDATE's SET clause, hence the prefix.
-        changed = [{f"new_{column}": value for column, value in row.items()} | {"row_id": ids[key]}
-                   for key, row in rows.items() if key in ids]  # fmt: skip
-        if changed:
-            columns = [name[4:] for name in changed[0] if name.startswith("new_")]
-            statement = table.update().where(table.c.id == bindparam("row_id"))
-            connection.execute(statement.values({column: bindparam(f"new_{column}") for column in columns}), changed)
+        table, before = _table(name), loaded.get(name, {})
+        bulk_insert(connection, table, [row for key, row in rows.items() if key not in before])
+        changed = [(before[key][0], row) for key, row in rows.items() if key in before and row != before[key][1]]
+        _bulk_update(connection, table, changed)
     for name, appended in working.appended.items():
         insert_ignoring_duplicates(connection, _table(name), appended)
+
+
+def _bulk_update(connection: Connection, table: Table, changed: Sequence[tuple[int, Mapping[str, Any]]]) -> None:
+    if not changed:
+        return
+    columns = [column for column in table.columns if column.name != "id"]
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    assignments = ", ".join(f"{column.name} = {mark}" for column in columns)
+    sql = f"UPDATE {table.name} SET {assignments} WHERE id = {mark}"
+    params = [(*(row.get(column.name) for column in columns), row_id) for row_id, row in changed]
+    if connection.dialect.name == "sqlite":
+        amounts = [index for index, column in enumerate(columns) if isinstance(column.type, Amount)]
+        if amounts:
+            params = [_sqlite_amounts(values, amounts) for values in params]
+    connection.exec_driver_sql(sql, params)
 
 
 def save_checkpoint(connection: Connection, chain_id: int, block: BlockHeader, head_block: int) -> None:
@@ -170,7 +218,7 @@ def _block_row(chain_id: int, header: BlockHeader) -> dict[str, Any]:
         "number": header.number,
         "hash": header.hash,
         "parent_hash": header.parent_hash,
-        "timestamp": datetime.fromtimestamp(header.timestamp, UTC),
+        "timestamp": header.timestamp,
     }
 
 

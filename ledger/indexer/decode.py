@@ -16,7 +16,10 @@ from eth_utils.crypto import keccak
 
 from ledger.indexer.fetch import RawLog
 
-Converter = Callable[[bytes], Any]
+Converter = Callable[[str], Any]
+"""Reads one ABI word given as 64 hex digits (no 0x)."""
+
+_ZERO_WORD = "0" * 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +36,18 @@ class UndecodableLogError(ValueError):
 
 
 def _word_converter(abi_type: str) -> Converter | None:
-    """How to read one 32-byte word of a static ABI type; None for dynamic types."""
+    """How to read one 32-byte word of a static ABI type, straight from its hex digits; None for dynamic types."""
     if abi_type == "address":
-        return lambda word: "0x" + word[12:].hex()
+        return lambda word: "0x" + word[24:]
     if abi_type == "bool":
-        return lambda word: word[31] == 1
+        return lambda word: word != _ZERO_WORD
     if abi_type.startswith("uint"):
-        return lambda word: int.from_bytes(word, "big")
+        return lambda word: int(word, 16)
     if abi_type.startswith("bytes") and abi_type != "bytes":
-        size = int(abi_type[5:])
-        return lambda word: "0x" + word[:size].hex()
+        digits = 2 * int(abi_type[5:])
+        if digits == 64:
+            return lambda word: "0x" + word
+        return lambda word: "0x" + word[:digits]
     return None
 
 
@@ -72,17 +77,18 @@ class _EventLayout:
                 f"expected {1 + len(self.topic_fields)}"
             )
         args: dict[str, Any] = {
-            name: convert(bytes.fromhex(topic[2:]))
-            for (name, convert), topic in zip(self.topic_fields, log.topics[1:], strict=True)
+            name: convert(topic[2:]) for (name, convert), topic in zip(self.topic_fields, log.topics[1:], strict=True)
         }
-        data = bytes.fromhex(log.data[2:])
+        data = log.data
         if self.static_data is not None:
-            if len(data) != 32 * len(self.static_data):
-                raise UndecodableLogError(f"{self.name} log {log.tx_hash}:{log.log_index} has {len(data)} data bytes")
+            if len(data) != 2 + 64 * len(self.static_data):
+                raise UndecodableLogError(
+                    f"{self.name} log {log.tx_hash}:{log.log_index} has {(len(data) - 2) // 2} data bytes"
+                )
             for index, (name, convert) in enumerate(zip(self.data_names, self.static_data, strict=True)):
-                args[name] = convert(data[32 * index : 32 * index + 32])
+                args[name] = convert(data[2 + 64 * index : 66 + 64 * index])
         else:
-            values = abi_decode(list(self.data_types), data)
+            values = abi_decode(list(self.data_types), bytes.fromhex(data[2:]))
             for name, abi_type, value in zip(self.data_names, self.data_types, values, strict=True):
                 args[name] = _plain(value, abi_type)
         return DecodedEvent(self.name, args, log)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from eth_utils.crypto import keccak
@@ -40,7 +39,7 @@ MUTABLE_KEYS: dict[str, tuple[str, ...]] = {
     "complaints": ("process_id", "complaint_id"),
 }
 _PROCESS_TABLES = (
-    "processes", "process_events", "tender_amendments", "bids", "evaluations", "awards", "contracts",
+    "processes", "tender_amendments", "bids", "evaluations", "awards", "contracts",
     "contract_amendments", "milestones", "payments", "complaints", "audit_notes",
 )  # fmt: skip
 # The entity every table's rows belong to: rollback deletes and replays whole entities.
@@ -62,6 +61,29 @@ _ENTITY_OF_EVENT = {
     "BudgetApproved": ("budget", "budgetId"),
     "BudgetCommitmentChanged": ("budget", "budgetId"),
     "DocumentsAnchored": ("anchor", "root"),
+}
+
+
+# The mutable tables each rule reads or changes: apply preloads only those rows of the range's entities.
+TABLES_READ: dict[str, tuple[str, ...]] = {
+    "OrganisationAccountRemoved": ("organisation_accounts",),
+    "BudgetCommitmentChanged": ("budgets",),
+    "TenderOpened": ("processes",),
+    "TenderAmended": ("processes",),
+    "BidCommitted": ("processes", "bids"),
+    "BidRevealed": ("processes", "bids"),
+    "EvaluationRecorded": ("processes",),
+    "ProcessAwarded": ("processes",),
+    "ProcessCancelled": ("processes",),
+    "ProcessCompleted": ("processes",),
+    "ContractSigned": ("processes",),
+    "ContractAmended": ("contracts",),
+    "ContractTerminated": ("processes", "contracts"),
+    "MilestoneDelivered": ("processes", "contracts"),
+    "MilestoneAccepted": ("milestones",),
+    "PaymentRecorded": ("contracts",),
+    "ComplaintFiled": ("processes",),
+    "ComplaintResolved": ("processes", "complaints"),
 }
 
 
@@ -98,7 +120,7 @@ class WorkingSet:
         self.appended.setdefault(table, []).append(row)
 
 
-def project(working: WorkingSet, event: DecodedEvent, block_time: datetime) -> None:
+def project(working: WorkingSet, event: DecodedEvent, block_time: int) -> None:
     """Apply one event's rule to the working set; events without a rule change nothing here."""
     rule = _RULES.get(event.name)
     if rule is None:
@@ -110,7 +132,7 @@ def project(working: WorkingSet, event: DecodedEvent, block_time: datetime) -> N
         created["contract_address"] = event.log.address
 
 
-def _ref(chain_id: int, event: DecodedEvent, block_time: datetime) -> Row:
+def _ref(chain_id: int, event: DecodedEvent, block_time: int) -> Row:
     log = event.log
     return {
         "chain_id": chain_id,
@@ -118,7 +140,7 @@ def _ref(chain_id: int, event: DecodedEvent, block_time: datetime) -> Row:
         "block_hash": log.block_hash,
         "tx_hash": log.tx_hash,
         "log_index": log.log_index,
-        "recorded_at": block_time,
+        "block_time": block_time,
     }
 
 
@@ -126,16 +148,7 @@ def _process(working: WorkingSet, args: Row, ref: Row) -> Row:
     process = working.get("processes", args["processId"])
     if process is None:  # the contract emits nothing for a process before ProcessCreated
         raise ValueError(f"event for unknown process {args['processId']} at block {ref['block_number']}")
-    process["updated_block"] = ref["block_number"]
     return process
-
-
-def _timeline(working: WorkingSet, name: str, args: Row, ref: Row) -> None:
-    working.append("process_events", {**ref, "process_id": args["processId"], "event": name, "args": _json(args)})
-
-
-def _json(args: Row) -> str:
-    return json.dumps(args, sort_keys=True, separators=(",", ":"))
 
 
 # ─── Rules, one per event ────────────────────────────────────────────────────────────────────────────────
@@ -203,16 +216,13 @@ def _process_created(working: WorkingSet, args: Row, ref: Row) -> None:
             "open_complaints": 0,
             "awardee": None,
             "award_amount": None,
-            "updated_block": ref["block_number"],
         },
     )
-    _timeline(working, "ProcessCreated", args, ref)
 
 
 def _tender_opened(working: WorkingSet, args: Row, ref: Row) -> None:
     process = _process(working, args, ref)
     process.update(stage="tender", bid_deadline=args["bidDeadline"], reveal_deadline=args["revealDeadline"])
-    _timeline(working, "TenderOpened", args, ref)
 
 
 def _tender_amended(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -232,7 +242,6 @@ def _tender_amended(working: WorkingSet, args: Row, ref: Row) -> None:
             "reveal_deadline": args["revealDeadline"],
         },
     )
-    _timeline(working, "TenderAmended", args, ref)
 
 
 def _bid_committed(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -260,7 +269,6 @@ def _bid_committed(working: WorkingSet, args: Row, ref: Row) -> None:
         relayer=relayer,
         committed_tx_hash=ref["tx_hash"],
     )
-    _timeline(working, "BidCommitted", args, ref)
 
 
 def _bid_revealed(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -271,7 +279,6 @@ def _bid_revealed(working: WorkingSet, args: Row, ref: Row) -> None:
         bid.update(
             revealed=True, amount=args["amount"], bid_doc_hash=args["bidDocHash"], revealed_tx_hash=ref["tx_hash"]
         )
-    _timeline(working, "BidRevealed", args, ref)
 
 
 def _evaluation_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -287,7 +294,6 @@ def _evaluation_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
             "revealed_amounts": json.dumps([str(amount) for amount in args["revealedAmounts"]]),
         },
     )
-    _timeline(working, "EvaluationRecorded", args, ref)
 
 
 def _process_awarded(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -304,18 +310,13 @@ def _process_awarded(working: WorkingSet, args: Row, ref: Row) -> None:
             "reveal_count": args["revealCount"],
         },
     )
-    _timeline(working, "ProcessAwarded", args, ref)
 
 
 def _stage_event(stage: str) -> Callable[[WorkingSet, Row, Row], None]:
     def rule(working: WorkingSet, args: Row, ref: Row) -> None:
         _process(working, args, ref)["stage"] = stage
-        _timeline(working, _STAGE_EVENT_NAMES[stage], args, ref)
 
     return rule
-
-
-_STAGE_EVENT_NAMES = {"cancelled": "ProcessCancelled", "completed": "ProcessCompleted"}
 
 
 def _contract_signed(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -336,11 +337,9 @@ def _contract_signed(working: WorkingSet, args: Row, ref: Row) -> None:
             "termination_doc_hash": None,
         },
     )
-    _timeline(working, "ContractSigned", args, ref)
 
 
 def _contract_amended(working: WorkingSet, args: Row, ref: Row) -> None:
-    _process(working, args, ref)
     contract = working.get("contracts", args["processId"])
     if contract is not None:
         contract.update(value=args["newValue"], amended_total=contract["amended_total"] + args["increase"])
@@ -355,7 +354,6 @@ def _contract_amended(working: WorkingSet, args: Row, ref: Row) -> None:
             "doc_hash": args["docHash"],
         },
     )
-    _timeline(working, "ContractAmended", args, ref)
 
 
 def _contract_terminated(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -364,7 +362,6 @@ def _contract_terminated(working: WorkingSet, args: Row, ref: Row) -> None:
     if contract is not None:
         # Termination settles the value at what was paid; the rest went back to the budget line.
         contract.update(terminated=True, termination_doc_hash=args["docHash"], paid=args["paid"], value=args["paid"])
-    _timeline(working, "ContractTerminated", args, ref)
 
 
 def _milestone_delivered(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -387,22 +384,18 @@ def _milestone_delivered(working: WorkingSet, args: Row, ref: Row) -> None:
             "accepted_tx_hash": None,
         },
     )
-    _timeline(working, "MilestoneDelivered", args, ref)
 
 
 def _milestone_accepted(working: WorkingSet, args: Row, ref: Row) -> None:
-    _process(working, args, ref)
     milestone = working.get("milestones", args["processId"], args["milestoneId"])
     if milestone is not None:
         milestone.update(
             state="accepted", acceptance_doc_hash=args["docHash"], accepted_by=args["acceptedBy"],
             accepted_tx_hash=ref["tx_hash"],
         )  # fmt: skip
-    _timeline(working, "MilestoneAccepted", args, ref)
 
 
 def _payment_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
-    _process(working, args, ref)
     contract = working.get("contracts", args["processId"])
     value = contract["value"] if contract is not None else args["paidTotal"]
     if contract is not None:
@@ -422,7 +415,6 @@ def _payment_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
             "voucher_hash": args["voucherHash"],
         },
     )
-    _timeline(working, "PaymentRecorded", args, ref)
 
 
 def _complaint_filed(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -440,7 +432,6 @@ def _complaint_filed(working: WorkingSet, args: Row, ref: Row) -> None:
             "resolved_tx_hash": None,
         },
     )
-    _timeline(working, "ComplaintFiled", args, ref)
 
 
 def _complaint_resolved(working: WorkingSet, args: Row, ref: Row) -> None:
@@ -452,11 +443,9 @@ def _complaint_resolved(working: WorkingSet, args: Row, ref: Row) -> None:
             resolution_doc_hash=args["docHash"],
             resolved_tx_hash=ref["tx_hash"],
         )
-    _timeline(working, "ComplaintResolved", args, ref)
 
 
 def _audit_note(working: WorkingSet, args: Row, ref: Row) -> None:
-    _process(working, args, ref)
     working.append(
         "audit_notes",
         {
@@ -466,7 +455,6 @@ def _audit_note(working: WorkingSet, args: Row, ref: Row) -> None:
             "findings_hash": args["findingsHash"],
         },
     )
-    _timeline(working, "AuditNoteRecorded", args, ref)
 
 
 def _documents_anchored(working: WorkingSet, args: Row, ref: Row) -> None:

@@ -117,7 +117,7 @@ def _block_times(connection: Connection, chain_id: int, numbers: set[int]) -> di
     rows = connection.execute(
         select(table.c.number, table.c.timestamp).where(table.c.chain_id == chain_id, table.c.number.in_(numbers))
     )
-    return {number: int(stamp.timestamp()) for number, stamp in rows}
+    return {int(number): int(stamp) for number, stamp in rows}
 
 
 def _entity(decoder: EventDecoder, item: RawLog) -> tuple[str, str] | None:

@@ -40,8 +40,8 @@ T = TypeVar("T")
 ProgressCallback = Callable[[int, int, int, int], None]
 """Called after each committed range with (first block, last block done, target block, events applied so far)."""
 
-SPARSE_LOGS = 2_000  # a range with fewer logs than this may double
-MAX_SPAN = 100_000
+TARGET_LOGS = 5_000  # logs per range: big enough to write in bulk, small enough to overlap fetch and write
+FIRST_SPAN = 32  # blocks in the first range; spans then adapt to how dense the chain is
 RETRIES = 5
 
 
@@ -87,7 +87,8 @@ class Indexer:
         self._deployment = deployment
         self._decoder = decoder
         self._confirmations = confirmations
-        self._span = batch_blocks
+        self._max_span = batch_blocks
+        self._span = min(FIRST_SPAN, batch_blocks)
         self._max_reorg_depth = max_reorg_depth
         self._addresses = [contract.address for contract in deployment.contracts.values()]
 
@@ -116,8 +117,7 @@ class Indexer:
                     self._span = max(1, self._span // 2)
                     log.info("indexer: %s; retrying with %d-block ranges", error, self._span)
                     continue
-                if len(fetched.logs) < SPARSE_LOGS and fetched.end - fetched.start + 1 == self._span:
-                    self._span = min(self._span * 2, MAX_SPAN)
+                self._adapt_span(fetched)
                 after = fetched.end + 1
                 ahead = (
                     pool.submit(self._fetch, after, min(after + self._span - 1, target)) if after <= target else None
@@ -157,6 +157,14 @@ class Indexer:
             for table in Base.metadata.sorted_tables:
                 if "chain_id" in table.c and table.name != "anchored_documents":  # leaf lists come from off chain
                     connection.execute(delete(table).where(table.c.chain_id == chain_id))
+
+    def _adapt_span(self, fetched: _Fetched) -> None:
+        """Aim the next range at TARGET_LOGS logs: shrink after a dense range, double after a sparse full one."""
+        blocks, count = fetched.end - fetched.start + 1, len(fetched.logs)
+        if count > 2 * TARGET_LOGS:
+            self._span = max(1, blocks * TARGET_LOGS // count)
+        elif count < TARGET_LOGS // 4 and blocks == self._span:
+            self._span = min(self._span * 2, self._max_span)
 
     def _fetch(self, start: int, end: int) -> _Fetched:
         """Logs of [start, end], the headers to check them against, and the decoded events: no database work."""

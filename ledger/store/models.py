@@ -60,7 +60,7 @@ class Block(Base):
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     hash: Mapped[str] = mapped_column(HASH)
     parent_hash: Mapped[str] = mapped_column(HASH)
-    timestamp: Mapped[datetime] = mapped_column(UTCDateTime())
+    timestamp: Mapped[int] = mapped_column(BigInteger)  # unix seconds
 
 
 class Checkpoint(Base):

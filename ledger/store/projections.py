@@ -1,19 +1,20 @@
 """Projections: the procurement state derived from the chain's events, one table per thing people ask about.
 
 Every row names the event that made it (block, transaction, log index, block time), so any fact served can be
-checked on chain. Rows belong to one entity (a process, a budget line, an organisation or an anchor): a reorg
-rollback deletes an entity's rows and replays its remaining events, so the tables never need an undo log.
+checked on chain. A process's timeline needs no table of its own: every process event carries the process id
+as its first topic, so raw_logs (indexed on it) is the timeline.
+
+Rows belong to one entity (a process, a budget line, an organisation or an anchor): a reorg rollback deletes an
+entity's rows and replays its remaining events, so the tables never need an undo log.
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.store.models import Base
-from ledger.store.types import ADDRESS, HASH, Amount, UTCDateTime
+from ledger.store.types import ADDRESS, HASH, Amount
 
 
 class EventRef:
@@ -23,7 +24,7 @@ class EventRef:
     block_hash: Mapped[str] = mapped_column(HASH)
     tx_hash: Mapped[str] = mapped_column(HASH)
     log_index: Mapped[int] = mapped_column(Integer)
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    block_time: Mapped[int] = mapped_column(BigInteger)  # unix seconds of the block
 
 
 class Organisation(EventRef, Base):
@@ -96,20 +97,6 @@ class Process(EventRef, Base):
     open_complaints: Mapped[int] = mapped_column(Integer)
     awardee: Mapped[str | None] = mapped_column(ADDRESS)
     award_amount: Mapped[int | None] = mapped_column(Amount())
-    updated_block: Mapped[int] = mapped_column(BigInteger)
-
-
-class ProcessEvent(EventRef, Base):
-    """The timeline: every event of a process, in chain order, with its decoded fields as JSON."""
-
-    __tablename__ = "process_events"
-    __table_args__ = (UniqueConstraint("chain_id", "block_hash", "log_index"), Index(None, "chain_id", "process_id"))
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    chain_id: Mapped[int] = mapped_column(BigInteger)
-    process_id: Mapped[str] = mapped_column(HASH)
-    event: Mapped[str] = mapped_column(String(32))
-    args: Mapped[str] = mapped_column(Text)
 
 
 class TenderAmendment(EventRef, Base):
@@ -203,7 +190,7 @@ class ContractAmendment(EventRef, Base):
     """A supplementary amendment raising a contract's value."""
 
     __tablename__ = "contract_amendments"
-    __table_args__ = (UniqueConstraint("chain_id", "block_hash", "log_index"), Index(None, "chain_id", "process_id"))
+    __table_args__ = (Index(None, "chain_id", "process_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -273,7 +260,7 @@ class AuditNote(EventRef, Base):
     """Findings an auditor attached to a process."""
 
     __tablename__ = "audit_notes"
-    __table_args__ = (UniqueConstraint("chain_id", "block_hash", "log_index"), Index(None, "chain_id", "process_id"))
+    __table_args__ = (Index(None, "chain_id", "process_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)

@@ -44,7 +44,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_anchors")),
         sa.UniqueConstraint("chain_id", "root", name=op.f("uq_anchors_chain_id_root")),
     )
@@ -62,11 +62,8 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_notes")),
-        sa.UniqueConstraint(
-            "chain_id", "block_hash", "log_index", name=op.f("uq_audit_notes_chain_id_block_hash_log_index")
-        ),
     )
     with op.batch_alter_table("audit_notes", schema=None) as batch_op:
         batch_op.create_index(
@@ -87,7 +84,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_awards")),
         sa.UniqueConstraint("chain_id", "process_id", name=op.f("uq_awards_chain_id_process_id")),
     )
@@ -109,7 +106,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_bids")),
         sa.UniqueConstraint("chain_id", "process_id", "bidder", name=op.f("uq_bids_chain_id_process_id_bidder")),
     )
@@ -119,7 +116,7 @@ def upgrade() -> None:
         sa.Column("number", sa.BigInteger(), nullable=False),
         sa.Column("hash", sa.String(length=66), nullable=False),
         sa.Column("parent_hash", sa.String(length=66), nullable=False),
-        sa.Column("timestamp", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("timestamp", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("chain_id", "number", name=op.f("pk_blocks")),
     )
     op.create_table(
@@ -137,7 +134,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_budgets")),
         sa.UniqueConstraint("chain_id", "budget_id", name=op.f("uq_budgets_chain_id_budget_id")),
     )
@@ -165,7 +162,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
         sa.UniqueConstraint(
             "chain_id", "process_id", "complaint_id", name=op.f("uq_complaints_chain_id_process_id_complaint_id")
@@ -184,11 +181,8 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contract_amendments")),
-        sa.UniqueConstraint(
-            "chain_id", "block_hash", "log_index", name=op.f("uq_contract_amendments_chain_id_block_hash_log_index")
-        ),
     )
     with op.batch_alter_table("contract_amendments", schema=None) as batch_op:
         batch_op.create_index(
@@ -213,7 +207,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contracts")),
         sa.UniqueConstraint("chain_id", "process_id", name=op.f("uq_contracts_chain_id_process_id")),
     )
@@ -233,7 +227,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluations")),
         sa.UniqueConstraint("chain_id", "process_id", name=op.f("uq_evaluations_chain_id_process_id")),
     )
@@ -254,7 +248,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_milestones")),
         sa.UniqueConstraint(
             "chain_id", "process_id", "milestone_id", name=op.f("uq_milestones_chain_id_process_id_milestone_id")
@@ -273,7 +267,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation_accounts")),
         sa.UniqueConstraint(
             "chain_id", "org_id", "account", name=op.f("uq_organisation_accounts_chain_id_org_id_account")
@@ -294,7 +288,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisations")),
         sa.UniqueConstraint("chain_id", "org_id", name=op.f("uq_organisations_chain_id_org_id")),
     )
@@ -315,34 +309,12 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payments")),
         sa.UniqueConstraint("chain_id", "payment_id", name=op.f("uq_payments_chain_id_payment_id")),
     )
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_payments_chain_id_process_id"), ["chain_id", "process_id"], unique=False)
-
-    op.create_table(
-        "process_events",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("chain_id", sa.BigInteger(), nullable=False),
-        sa.Column("process_id", sa.String(length=66), nullable=False),
-        sa.Column("event", sa.String(length=32), nullable=False),
-        sa.Column("args", sa.Text(), nullable=False),
-        sa.Column("block_number", sa.BigInteger(), nullable=False),
-        sa.Column("block_hash", sa.String(length=66), nullable=False),
-        sa.Column("tx_hash", sa.String(length=66), nullable=False),
-        sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_process_events")),
-        sa.UniqueConstraint(
-            "chain_id", "block_hash", "log_index", name=op.f("uq_process_events_chain_id_block_hash_log_index")
-        ),
-    )
-    with op.batch_alter_table("process_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_process_events_chain_id_process_id"), ["chain_id", "process_id"], unique=False
-        )
 
     op.create_table(
         "processes",
@@ -366,12 +338,11 @@ def upgrade() -> None:
         sa.Column("open_complaints", sa.Integer(), nullable=False),
         sa.Column("awardee", sa.String(length=42), nullable=True),
         sa.Column("award_amount", sa.Numeric(precision=38, scale=0), nullable=True),
-        sa.Column("updated_block", sa.BigInteger(), nullable=False),
         sa.Column("block_number", sa.BigInteger(), nullable=False),
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_processes")),
         sa.UniqueConstraint("chain_id", "process_id", name=op.f("uq_processes_chain_id_process_id")),
     )
@@ -421,7 +392,7 @@ def upgrade() -> None:
         sa.Column("block_hash", sa.String(length=66), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=False),
         sa.Column("log_index", sa.Integer(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("block_time", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tender_amendments")),
         sa.UniqueConstraint(
             "chain_id", "process_id", "amendment", name=op.f("uq_tender_amendments_chain_id_process_id_amendment")
@@ -443,10 +414,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_processes_budget_id"))
 
     op.drop_table("processes")
-    with op.batch_alter_table("process_events", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_process_events_chain_id_process_id"))
-
-    op.drop_table("process_events")
     with op.batch_alter_table("payments", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_payments_chain_id_process_id"))
 
