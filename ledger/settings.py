@@ -29,7 +29,7 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     confirmations: int = Field(default=0, ge=0, description="blocks behind the head the indexer stays")
-    index_batch_blocks: int = Field(default=2_000, ge=1, description="first eth_getLogs block range")
+    index_batch_blocks: int = Field(default=2_000, ge=1, description="largest eth_getLogs block range")
     max_reorg_depth: int = Field(default=64, ge=0, description="deepest reorg the indexer rolls back by itself")
     poll_interval: float = Field(default=1.0, gt=0, description="seconds between polls in follow mode")
     tx_timeout: float = Field(default=30.0, gt=0, description="seconds to wait for a transaction receipt")

@@ -104,6 +104,8 @@ def compile_project(project_dir: Path, out_dir: Path) -> list[Path]:
             path = out_dir / f"{name}.json"
             path.write_text(json.dumps(artifact, indent=1, sort_keys=True) + "\n")
             written.append(path)
+    for stale in set(out_dir.glob("*.json")) - set(written):  # contracts that were removed or renamed
+        stale.unlink()
     return written
 
 

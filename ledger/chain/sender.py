@@ -65,6 +65,7 @@ class TransactionSender:
         try:
             return self._w3.eth.wait_for_transaction_receipt(tx_hash, timeout=self._timeout, poll_latency=0.05)
         except TimeExhausted:
+            self._next_nonce = None  # the node may have dropped it (e.g. a reorg): ask it again next time
             raise TransactionTimeoutError(
                 f"transaction {tx_hash.to_0x_hex()} was not mined within {self._timeout:.0f}s; it may still be. "
                 "Check the node is mining (anvil automines; a real network may be congested), then look the "

@@ -17,7 +17,7 @@ from ledger.indexer.fetch import BlockHeader, RawLog
 from ledger.indexer.project import ENTITY_COLUMN, MUTABLE_KEYS, TABLES_READ, WorkingSet, entity_of, project
 from ledger.store.models import Base, Block, Checkpoint, table_of
 from ledger.store.models import RawLog as RawLogRow
-from ledger.store.types import Amount
+from ledger.store.types import Amount, sqlite_amount
 
 _CHUNK = 500  # ids per IN (...) clause, well under every backend's parameter limit
 _INT64_MAX = 2**63 - 1
@@ -65,8 +65,7 @@ def _sqlite_amounts(values: tuple[Any, ...], indexes: Sequence[int]) -> tuple[An
         return values
     converted = list(values)
     for index in indexes:
-        if converted[index] is not None and converted[index] > _INT64_MAX:
-            converted[index] = str(converted[index])  # read back exact by the Amount type
+        converted[index] = sqlite_amount(converted[index])
     return tuple(converted)
 
 

@@ -52,7 +52,7 @@ class LogRangeError(ChainError):
 def _rpc(w3: Web3, method: str, params: list[Any]) -> Any:
     try:
         response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
-    except (requests.RequestException, OSError) as exc:
+    except (requests.RequestException, OSError, ValueError) as exc:  # ValueError: an answer that is not JSON
         raise ChainUnavailableError(f"{method}: the node did not answer ({exc.__class__.__name__})") from exc
     if "error" in response:
         error_class = LogRangeError if method == "eth_getLogs" else ChainError
@@ -96,8 +96,8 @@ def fetch_header(w3: Web3, number: int) -> BlockHeader:
 
 
 def _header(block: Any, number: int) -> BlockHeader:
-    if not block:
-        raise ChainError(f"the node has no block {number}")
+    if not block:  # a load-balanced provider may answer from a backend that is a block behind
+        raise ChainUnavailableError(f"the node has no block {number} yet")
     header = BlockHeader(
         number=int(block["number"], 16),
         hash=block["hash"].lower(),

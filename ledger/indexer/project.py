@@ -66,6 +66,7 @@ _ENTITY_OF_EVENT = {
 
 # The mutable tables each rule reads or changes: apply preloads only those rows of the range's entities.
 TABLES_READ: dict[str, tuple[str, ...]] = {
+    "OrganisationAccountAdded": ("organisation_accounts",),
     "OrganisationAccountRemoved": ("organisation_accounts",),
     "BudgetCommitmentChanged": ("budgets",),
     "TenderOpened": ("processes",),
@@ -160,7 +161,11 @@ def _organisation_registered(working: WorkingSet, args: Row, ref: Row) -> None:
 
 def _account_added(working: WorkingSet, args: Row, ref: Row) -> None:
     row = {**ref, "org_id": args["orgId"], "account": args["account"], "role": ROLES.get(args["role"], "unknown")}
-    working.put("organisation_accounts", {**row, "active": True, "removed_tx_hash": None})
+    existing = working.get("organisation_accounts", args["orgId"], args["account"])
+    if existing is not None:  # added again after a removal: the row now names the latest addition
+        existing.update(row, active=True, removed_tx_hash=None)
+    else:
+        working.put("organisation_accounts", {**row, "active": True, "removed_tx_hash": None})
 
 
 def _account_removed(working: WorkingSet, args: Row, ref: Row) -> None:

@@ -24,6 +24,8 @@ from ledger.store.models import RawLog as RawLogRow
 
 log = logging.getLogger(__name__)
 
+_MAX_STORED_BLOCKS_WALKED = 10_000
+
 
 class ReorgTooDeepError(IndexerError, RuntimeError):
     """The chain replaced more blocks than the configured depth allows; a person must look before going on."""
@@ -41,25 +43,35 @@ class Rollback:
 def find_common_ancestor(
     w3: Web3, connection: Connection, chain_id: int, checkpoint: int, max_depth: int, floor: int
 ) -> BlockHeader:
-    """The newest stored block the chain still has, walking back at most `max_depth` blocks from `checkpoint`."""
+    """The newest stored block the chain still has; refuses when an orphaned one lies deeper than `max_depth`.
+
+    Only blocks holding logs (and range ends) are stored, so the walk may pass quiet stretches: nothing of ours
+    lies between two stored blocks, and how deep the reorg went is judged by the lowest orphaned stored block.
+    """
     head = fetch_head(w3)
     table = table_of(Block)
     stored = connection.execute(
-        select(table.c.number, table.c.hash, table.c.parent_hash, table.c.timestamp)
-        .where(table.c.chain_id == chain_id, table.c.number <= checkpoint, table.c.number >= checkpoint - max_depth)
+        select(table.c.number, table.c.hash)
+        .where(table.c.chain_id == chain_id, table.c.number <= checkpoint)
         .order_by(table.c.number.desc())
+        .limit(_MAX_STORED_BLOCKS_WALKED)
     ).all()
-    for number, block_hash, _parent, _time in stored:
-        if number <= head and fetch_header(w3, number).hash == block_hash:
-            return fetch_header(w3, number)
-    if checkpoint - floor <= max_depth:  # every stored block is gone, but within the depth: start over at floor
-        return fetch_header(w3, floor)
-    raise ReorgTooDeepError(
-        f"the chain no longer has the blocks the mirror holds from block {checkpoint - max_depth} to {checkpoint}: "
-        f"a reorganisation deeper than the allowed {max_depth} blocks (PROCLEDGER_MAX_REORG_DEPTH). The mirror was "
-        "left untouched. Check the node is on the right network; if the chain really changed that deep, rebuild "
-        "with `procledger reindex`"
-    )
+    lowest_orphan = checkpoint
+    ancestor: BlockHeader | None = None
+    for number, block_hash in stored:
+        header = fetch_header(w3, number) if number <= head else None
+        if header is not None and header.hash == block_hash:
+            ancestor = header
+            break
+        lowest_orphan = number
+    if checkpoint - lowest_orphan >= max_depth:
+        raise ReorgTooDeepError(
+            f"the chain no longer has block {lowest_orphan} the mirror holds (the mirror reaches block {checkpoint}): "
+            f"a reorganisation deeper than the allowed {max_depth} blocks (PROCLEDGER_MAX_REORG_DEPTH). The mirror "
+            "was left untouched. Check the node is on the right network; if the chain really changed that deep, "
+            "rebuild with `procledger reindex`"
+        )
+    return ancestor if ancestor is not None else fetch_header(w3, floor)
 
 
 def roll_back(connection: Connection, chain_id: int, ancestor: BlockHeader, decoder: EventDecoder) -> Rollback:
@@ -83,7 +95,9 @@ def roll_back(connection: Connection, chain_id: int, ancestor: BlockHeader, deco
     replay = _remaining_events(connection, chain_id, decoder, entities)
     block_times = _block_times(connection, chain_id, {event.log.block_number for event in replay})
     apply_events(connection, chain_id, replay, block_times)
-    head = connection.execute(select(raw.c.block_number).order_by(raw.c.block_number.desc()).limit(1)).scalar()
+    head = connection.execute(
+        select(raw.c.block_number).where(raw.c.chain_id == chain_id).order_by(raw.c.block_number.desc()).limit(1)
+    ).scalar()
     save_checkpoint(connection, chain_id, ancestor, max(ancestor.number, head or 0))
     log.warning(
         "reorg: rolled back to block %d, removing %d log(s) and replaying %d entit(ies)",

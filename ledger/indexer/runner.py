@@ -114,7 +114,8 @@ class Indexer:
                     ahead = None
                     if self._span == 1:
                         raise
-                    self._span = max(1, self._span // 2)
+                    # The node has a range cap: stay under it from now on instead of growing back into it.
+                    self._span = self._max_span = max(1, self._span // 2)
                     log.info("indexer: %s; retrying with %d-block ranges", error, self._span)
                     continue
                 self._adapt_span(fetched)

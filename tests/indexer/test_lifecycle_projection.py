@@ -1,0 +1,162 @@
+"""The projections of a whole procurement history equal the state the chain holds, and re-indexing changes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from eth_typing import HexStr
+from sqlalchemy import delete
+from web3 import Web3
+
+from ledger.chain.accounts import ADMIN_INDEX, derive_account
+from ledger.chain.anvil import AnvilProcess
+from ledger.chain.client import connect
+from ledger.chain.ledger_contract import LedgerContract
+from ledger.chain.setup import ensure_deployed, open_ledger
+from ledger.chain.toolchain import find_anvil
+from ledger.demo import AUDITOR, FINANCE, PURCHASER, SUPPLIER_A
+from ledger.indexer.apply import apply_range
+from ledger.indexer.decode import EventDecoder
+from ledger.indexer.fetch import fetch_headers, fetch_logs
+from ledger.settings import Settings
+from ledger.store.models import Checkpoint
+from tests.helpers import PROJECT_DIR, free_port
+from tests.indexer.mirror import assert_mirror_is_on_chain, assert_mirror_matches_scenario, dump, open_mirror, rows
+from tests.indexer.scenario import (
+    ACCEPTANCE,
+    DELIVERY,
+    SECOND_AUDITOR_INDEX,
+    SINGLE_SOURCE,
+    Scenario,
+    document,
+    run_scenario,
+)
+
+CHAIN_ID = 31337
+
+
+@dataclass(frozen=True)
+class LifecycleChain:
+    """One anvil holding the scenario's history; the tests here only read it, so they share it."""
+
+    settings: Settings
+    w3: Web3
+    ledger: LedgerContract
+    scenario: Scenario
+
+
+@pytest.fixture(scope="module")
+def chain(built: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LifecycleChain]:
+    """The scenario written once to an anvil of its own."""
+    data_dir: Path = tmp_path_factory.mktemp("lifecycle") / "data"
+    settings = Settings(project_dir=PROJECT_DIR, data_dir=data_dir, chain_port=free_port())
+    anvil = AnvilProcess(find_anvil(PROJECT_DIR), settings.chain_port, settings.chain_state_file)
+    anvil.start()
+    try:
+        w3 = connect(anvil.rpc_url)
+        ensure_deployed(settings, w3)
+        ledger = open_ledger(settings, w3)
+        yield LifecycleChain(settings, w3, ledger, run_scenario(settings, w3, ledger))
+    finally:
+        anvil.stop()
+
+
+def test_projections_equal_the_state_the_scenario_left_on_chain(chain: LifecycleChain, database_url: str) -> None:
+    indexer, engine = open_mirror(chain.settings, chain.w3, database_url, batch_blocks=4)
+    indexer.catch_up()
+    assert_mirror_matches_scenario(engine, CHAIN_ID, chain.scenario, chain.ledger)
+    engine.dispose()
+
+
+def test_every_projection_row_is_a_ledger_log_of_a_canonical_receipt(chain: LifecycleChain, database_url: str) -> None:
+    indexer, engine = open_mirror(chain.settings, chain.w3, database_url)
+    indexer.catch_up()
+    assert_mirror_is_on_chain(engine, chain.w3, CHAIN_ID, chain.ledger.contract.address)
+    engine.dispose()
+
+
+def test_indexing_everything_again_without_the_checkpoint_changes_nothing(
+    chain: LifecycleChain, database_url: str
+) -> None:
+    indexer, engine = open_mirror(chain.settings, chain.w3, database_url, batch_blocks=3)
+    indexer.catch_up()
+    before = dump(engine, CHAIN_ID)
+    with engine.begin() as connection:
+        connection.execute(delete(Checkpoint))
+    assert indexer.catch_up().events == 0
+    assert dump(engine, CHAIN_ID) == before
+    engine.dispose()
+
+
+def test_reapplying_a_range_in_the_middle_of_the_history_changes_nothing(
+    chain: LifecycleChain, database_url: str
+) -> None:
+    indexer, engine = open_mirror(chain.settings, chain.w3, database_url)
+    indexer.catch_up()
+    before = dump(engine, CHAIN_ID)
+    payment = chain.scenario.processes["open_tender"].payments[0]
+    middle = chain.w3.eth.get_transaction_receipt(HexStr(payment.tx_hash))["blockNumber"]
+    start, end = middle - 3, middle + 3
+    address = chain.ledger.contract.address
+    logs = fetch_logs(chain.w3, [address], start, end)
+    decoder = EventDecoder([[dict(entry) for entry in chain.ledger.contract.abi]])
+    events = [event for event in map(decoder.decode, logs) if event is not None]
+    headers = fetch_headers(chain.w3, {log.block_number for log in logs} | {end})
+    assert any(event.name == "PaymentRecorded" for event in events)
+    with engine.begin() as connection:
+        log_headers = {log.block_number: headers[log.block_number] for log in logs}
+        applied = apply_range(connection, CHAIN_ID, logs, events, log_headers, headers[end], end)
+    assert applied == 0  # every log of the range is stored already
+    indexer.catch_up()  # from the rewound checkpoint at `end` back to the head: every later range again
+    assert dump(engine, CHAIN_ID) == before
+    engine.dispose()
+
+
+def test_account_added_again_after_its_removal_was_indexed_is_active_again(
+    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
+) -> None:
+    admin = ledger_contract.sender(derive_account(settings, ADMIN_INDEX))
+    account = derive_account(settings, SECOND_AUDITOR_INDEX).address
+    ledger_contract.send(admin, "addOrganisationAccount", AUDITOR.org_id, account)
+    ledger_contract.send(admin, "removeOrganisationAccount", AUDITOR.org_id, account)
+    indexer, engine = open_mirror(settings, w3, database_url)
+    indexer.catch_up()
+    again = ledger_contract.send(admin, "addOrganisationAccount", AUDITOR.org_id, account)
+    indexer.catch_up()
+    (row,) = rows(engine, "organisation_accounts", CHAIN_ID, account=account.lower())
+    assert (row["active"], row["removed_tx_hash"]) == (True, None)
+    assert row["tx_hash"] == again["transactionHash"].to_0x_hex()
+    engine.dispose()
+
+
+def test_amounts_beyond_int64_are_mirrored_exactly(
+    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str, request: pytest.FixtureRequest
+) -> None:
+    finance, purchaser, supplier = (
+        ledger_contract.sender(derive_account(settings, org.account_index)) for org in (FINANCE, PURCHASER, SUPPLIER_A)
+    )
+    budget_id, ocid = Web3.keccak(text="budget beyond int64"), "ocds-int64-0001"
+    pid, contract_id, milestone = Web3.keccak(text=ocid), Web3.keccak(text="CT-BIG"), Web3.keccak(text="M1")
+    amount, value, payment = 2**96 - 1, 2**95 + 3, 2**64 + 7  # uint96, as the contract allows
+    ledger_contract.send(finance, "approveBudget", budget_id, 2026, amount, b"USD", document("budget"))
+    ledger_contract.send(purchaser, "createProcess", ocid, budget_id, SINGLE_SOURCE, document(ocid), document("why"))
+    ledger_contract.send(purchaser, "awardProcess", pid, supplier.address, value, document("award"))
+    ledger_contract.send(purchaser, "signContract", pid, contract_id, value, document("contract"))
+    ledger_contract.send(supplier, "recordMilestone", pid, contract_id, milestone, DELIVERY, document("delivered"))
+    ledger_contract.send(purchaser, "recordMilestone", pid, contract_id, milestone, ACCEPTANCE, document("accepted"))
+    ledger_contract.send(
+        finance, "recordPayment", pid, contract_id, milestone, payment, supplier.address, document("v")
+    )
+    indexer, engine = open_mirror(settings, w3, database_url)
+    indexer.catch_up()
+
+    (budget,) = rows(engine, "budgets", CHAIN_ID, budget_id=budget_id.to_0x_hex())
+    assert (budget["amount"], budget["committed"]) == (amount, value)
+    (contract,) = rows(engine, "contracts", CHAIN_ID, process_id=pid.to_0x_hex())
+    assert (contract["value"], contract["paid"]) == (value, payment)
+    (paid,) = rows(engine, "payments", CHAIN_ID, process_id=pid.to_0x_hex())
+    assert (paid["amount"], paid["paid_total"], paid["remaining"]) == (payment, payment, value - payment)
+    engine.dispose()
