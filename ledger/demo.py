@@ -14,13 +14,13 @@ from pathlib import Path
 from web3 import Web3
 
 from ledger.chain.accounts import deployer_account, derive_account
+from ledger.chain.bids import bid_commitment
 from ledger.chain.ledger_contract import (
     AUDITOR_ROLE,
     FINANCE_ROLE,
     PURCHASER_ROLE,
     SUPPLIER_ROLE,
     LedgerContract,
-    bid_commitment,
     process_id_of,
 )
 from ledger.chain.sender import TransactionSender

@@ -25,17 +25,6 @@ def process_id_of(ocid: str) -> bytes:
     return bytes(Web3.keccak(text=ocid))
 
 
-def bid_commitment(process_id: bytes, bidder: str, amount: int, bid_doc_hash: bytes, salt: bytes) -> bytes:
-    """keccak256(abi.encode(processId, bidder, amount, bidDocHash, salt)), as the contract recomputes it."""
-    from eth_abi.abi import encode
-
-    encoded = encode(
-        ["bytes32", "address", "uint96", "bytes32", "bytes32"],
-        [process_id, Web3.to_checksum_address(bidder), amount, bid_doc_hash, salt],
-    )
-    return bytes(Web3.keccak(encoded))
-
-
 class LedgerContract:
     """The deployed ledger, with a revert decoder that knows its errors and OpenZeppelin's."""
 

@@ -48,7 +48,6 @@ from typing import Any
 import solcx
 import solcx.wrapper
 import web3
-from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from eth_typing import HexStr
 from pydantic import SecretStr
@@ -65,10 +64,12 @@ if str(PROJECT_DIR) not in sys.path:
 from ledger.chain.accounts import deployer_account, derive_account  # noqa: E402
 from ledger.chain.anvil import AnvilProcess  # noqa: E402
 from ledger.chain.artifacts import load_artifact  # noqa: E402
+from ledger.chain.bids import bid_commitment  # noqa: E402
+from ledger.chain.bids import sign_bid_commitment as sign_commitment  # noqa: E402
 from ledger.chain.client import connect  # noqa: E402
 from ledger.chain.compile import CompilerConfig  # noqa: E402
 from ledger.chain.deployment import LEDGER  # noqa: E402
-from ledger.chain.ledger_contract import LedgerContract, bid_commitment, process_id_of  # noqa: E402
+from ledger.chain.ledger_contract import LedgerContract, process_id_of  # noqa: E402
 from ledger.chain.sender import TransactionSender  # noqa: E402
 from ledger.chain.setup import deploy, ensure_built, open_ledger  # noqa: E402
 from ledger.chain.toolchain import find_anvil, find_solc  # noqa: E402
@@ -117,16 +118,6 @@ ACTION_TARGETS: tuple[tuple[str, str, int, tuple[str, ...]], ...] = (
         ("commitBid", "commitBid_replace"),
     ),
 )
-
-BID_COMMITMENT_TYPES = {
-    "BidCommitment": [
-        {"name": "processId", "type": "bytes32"},
-        {"name": "bidder", "type": "address"},
-        {"name": "commitment", "type": "bytes32"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
 
 
 @dataclass(frozen=True)
@@ -246,22 +237,16 @@ def sign_bid_commitment(
     bidder: LocalAccount, ledger: LedgerContract, process_id: bytes, commitment: bytes, deadline: int
 ) -> bytes:
     """The bidder's EIP-712 signature over its commitment and current nonce, for `commitBidFor`."""
-    contract = ledger.contract
-    domain = {
-        "name": "ProcurementLedger",
-        "version": "1",
-        "chainId": contract.w3.eth.chain_id,
-        "verifyingContract": contract.address,
-    }
-    message = {
-        "processId": process_id,
-        "bidder": bidder.address,
-        "commitment": commitment,
-        "nonce": int(ledger.call("nonces", bidder.address)),
-        "deadline": deadline,
-    }
-    signed = Account.sign_typed_data(bidder.key, domain, BID_COMMITMENT_TYPES, message)
-    return bytes(signed.signature)
+    return sign_commitment(
+        bidder.key,
+        chain_id=ledger.contract.w3.eth.chain_id,
+        ledger_address=ledger.contract.address,
+        process_id=process_id,
+        bidder=bidder.address,
+        commitment=commitment,
+        nonce=int(ledger.call("nonces", bidder.address)),
+        deadline=deadline,
+    )
 
 
 # ─── The ledger's writes ────────────────────────────────────────────────────────────────────────────────────

@@ -3,23 +3,14 @@
 from typing import Any
 
 import pytest
-from eth_account import Account
 from eth_utils import keccak
 
+from ledger.chain.bids import sign_bid_commitment
 from tests.contracts.conftest import HOUR, ORGS, SUPPLIER_ROLE, Stage, commitment, doc, reverts, single_event
 
 ZERO_ADDRESS = "0x" + "00" * 20
 AMOUNT = 123_456_00
 BID_DOC, SALT = doc("bid document"), keccak(text="salt")
-BID_COMMITMENT_TYPES = {
-    "BidCommitment": [
-        {"name": "processId", "type": "bytes32"},
-        {"name": "bidder", "type": "address"},
-        {"name": "commitment", "type": "bytes32"},
-        {"name": "nonce", "type": "uint256"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
 
 
 def at(chain: Any, timestamp: int) -> int:
@@ -52,22 +43,17 @@ def sign_commitment(
     **domain_overrides: Any,
 ) -> bytes:
     """`signer`'s EIP-712 signature of a BidCommitment for `bidder`, at `bidder`'s current nonce."""
-    domain = {
-        "name": "ProcurementLedger",
-        "version": "1",
-        "chainId": chain.chain_id,
-        "verifyingContract": ledger.address,
+    return sign_bid_commitment(
+        signer.private_key,
+        chain_id=chain.chain_id,
+        ledger_address=ledger.address,
+        process_id=process_id,
+        bidder=bidder.address,
+        commitment=value,
+        nonce=ledger.nonces(bidder),
+        deadline=deadline,
         **domain_overrides,
-    }
-    message = {
-        "processId": process_id,
-        "bidder": bidder.address,
-        "commitment": value,
-        "nonce": ledger.nonces(bidder),
-        "deadline": deadline,
-    }
-    signed = Account.sign_typed_data(signer.private_key, domain, BID_COMMITMENT_TYPES, message)
-    return bytes(signed.signature)
+    )
 
 
 # ─── Commitment ──────────────────────────────────────────────────────────────────────────────────────

@@ -27,7 +27,8 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from ledger.chain.accounts import ADMIN_INDEX, derive_account
-from ledger.chain.ledger_contract import LedgerContract, bid_commitment, process_id_of
+from ledger.chain.bids import bid_commitment, sign_bid_commitment
+from ledger.chain.ledger_contract import LedgerContract, process_id_of
 from ledger.chain.sender import TransactionSender
 from ledger.demo import (
     AUDITOR,
@@ -425,31 +426,16 @@ def _anchor(writer: _Writer, run: ProcessRun | None, name: str, count: int) -> N
 def _sign_bid(writer: _Writer, org: DemoOrganisation, process_id: bytes, commitment: bytes, deadline: int) -> bytes:
     """The supplier's EIP-712 signature over its commitment, for `commitBidFor`."""
     account = writer.accounts[org]
-    signed = account.sign_typed_data(
-        domain_data={
-            "name": "ProcurementLedger",
-            "version": "1",
-            "chainId": writer.w3.eth.chain_id,
-            "verifyingContract": writer.ledger.contract.address,
-        },
-        message_types={
-            "BidCommitment": [
-                {"name": "processId", "type": "bytes32"},
-                {"name": "bidder", "type": "address"},
-                {"name": "commitment", "type": "bytes32"},
-                {"name": "nonce", "type": "uint256"},
-                {"name": "deadline", "type": "uint256"},
-            ]
-        },
-        message_data={
-            "processId": process_id,
-            "bidder": account.address,
-            "commitment": commitment,
-            "nonce": writer.ledger.call("nonces", account.address),
-            "deadline": deadline,
-        },
+    return sign_bid_commitment(
+        account.key,
+        chain_id=writer.w3.eth.chain_id,
+        ledger_address=writer.ledger.contract.address,
+        process_id=process_id,
+        bidder=account.address,
+        commitment=commitment,
+        nonce=writer.ledger.call("nonces", account.address),
+        deadline=deadline,
     )
-    return bytes(signed.signature)
 
 
 # ─── A contract ready for payments, for reorg tests ──────────────────────────────────────────────────────
