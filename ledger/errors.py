@@ -56,10 +56,6 @@ class IndexerError(LedgerError):
     """The indexer could not go on."""
 
 
-class ChainDivergedError(IndexerError, RuntimeError):
-    """The chain no longer contains a block the mirror was built from."""
-
-
 class NotFoundError(LedgerError, LookupError):
     """A requested record does not exist in the mirror."""
 
