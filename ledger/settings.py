@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -31,6 +31,9 @@ class Settings(BaseSettings):
     confirmations: int = Field(default=0, ge=0, description="blocks behind the head the indexer stays")
     index_batch_blocks: int = Field(default=2_000, ge=1, description="largest eth_getLogs block range")
     max_reorg_depth: int = Field(default=64, ge=0, description="deepest reorg the indexer rolls back by itself")
+    index_worker: Literal["auto", "always", "never"] = Field(
+        default="auto", description="fetch and decode in a second process: on long catch-ups, always, or never"
+    )
     poll_interval: float = Field(default=1.0, gt=0, description="seconds between polls in follow mode")
     tx_timeout: float = Field(default=30.0, gt=0, description="seconds to wait for a transaction receipt")
     mnemonic: SecretStr = SecretStr(DEV_MNEMONIC)

@@ -7,23 +7,19 @@ Values come out in the mirror's representation: hashes and addresses as lower-ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
+from typing import Any, NamedTuple
 
 from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
 from ledger.indexer.fetch import RawLog
 
-Converter = Callable[[str], Any]
-"""Reads one ABI word given as 64 hex digits (no 0x)."""
-
 _ZERO_WORD = "0" * 64
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedEvent:
+class DecodedEvent(NamedTuple):
     """One of our events: its name, its fields by ABI name, and the log it came from."""
 
     name: str
@@ -35,19 +31,20 @@ class UndecodableLogError(ValueError):
     """A log carries one of our event topics but not that event's layout."""
 
 
-def _word_converter(abi_type: str) -> Converter | None:
-    """How to read one 32-byte word of a static ABI type, straight from its hex digits; None for dynamic types."""
+def _word_expression(abi_type: str, source: str, start: int) -> str | None:
+    """Python source reading one static ABI value from 64 hex digits of `source` at `start`; None if dynamic.
+
+    Topics and data are lower-case 0x-hex, so a word is a slice: no bytes, no ABI machinery.
+    """
+    end = start + 64
     if abi_type == "address":
-        return lambda word: "0x" + word[24:]
+        return f'"0x" + {source}[{start + 24}:{end}]'
     if abi_type == "bool":
-        return lambda word: word != _ZERO_WORD
+        return f"{source}[{start}:{end}] != _ZERO_WORD"
     if abi_type.startswith("uint"):
-        return lambda word: int(word, 16)
+        return f"int({source}[{start}:{end}], 16)"
     if abi_type.startswith("bytes") and abi_type != "bytes":
-        digits = 2 * int(abi_type[5:])
-        if digits == 64:
-            return lambda word: "0x" + word
-        return lambda word: "0x" + word[:digits]
+        return f'"0x" + {source}[{start}:{start + 2 * int(abi_type[5:])}]'
     return None
 
 
@@ -62,58 +59,89 @@ def _plain(value: Any, abi_type: str) -> Any:
     return value
 
 
-@dataclass(frozen=True)
-class _EventLayout:
-    name: str
-    topic_fields: tuple[tuple[str, Converter], ...]
-    data_names: tuple[str, ...]
-    data_types: tuple[str, ...]
-    static_data: tuple[Converter, ...] | None  # word converters when every data field is static
+def _compile(
+    name: str, topic_fields: Sequence[tuple[str, str]], data_fields: Sequence[tuple[str, str]]
+) -> Callable[[RawLog], DecodedEvent]:
+    """The decoder of one event layout, generated as straight-line Python (as dataclasses generates __init__).
 
-    def decode(self, log: RawLog) -> DecodedEvent:
-        if len(log.topics) != 1 + len(self.topic_fields):
-            raise UndecodableLogError(
-                f"{self.name} log {log.tx_hash}:{log.log_index} has {len(log.topics)} topics, "
-                f"expected {1 + len(self.topic_fields)}"
-            )
-        args: dict[str, Any] = {
-            name: convert(topic[2:]) for (name, convert), topic in zip(self.topic_fields, log.topics[1:], strict=True)
-        }
-        data = log.data
-        if self.static_data is not None:
-            if len(data) != 2 + 64 * len(self.static_data):
-                raise UndecodableLogError(
-                    f"{self.name} log {log.tx_hash}:{log.log_index} has {(len(data) - 2) // 2} data bytes"
-                )
-            for index, (name, convert) in enumerate(zip(self.data_names, self.static_data, strict=True)):
-                args[name] = convert(data[2 + 64 * index : 66 + 64 * index])
-        else:
-            values = abi_decode(list(self.data_types), bytes.fromhex(data[2:]))
-            for name, abi_type, value in zip(self.data_names, self.data_types, values, strict=True):
-                args[name] = _plain(value, abi_type)
-        return DecodedEvent(self.name, args, log)
+    A backfill decodes every log; a loop over per-field converters cost several times more than these slices.
+    """
+    fields = [
+        f"{name!r}: {_topic_expression(abi_type, index)}" for index, (name, abi_type) in enumerate(topic_fields, 1)
+    ]
+    static = [_word_expression(abi_type, "data", 2 + 64 * index) for index, (_, abi_type) in enumerate(data_fields)]
+    checks = [f"len(topics) != {1 + len(topic_fields)}"]
+    if all(expression is not None for expression in static):
+        fields += [f"{field!r}: {expression}" for (field, _), expression in zip(data_fields, static, strict=True)]
+        checks.append(f"len(data) != {2 + 64 * len(data_fields)}")
+        dynamic = ""
+    else:
+        dynamic = "    args.update(_dynamic(data))\n"
+    source = (
+        "def decode(log):\n"
+        "    topics, data = log.topics, log.data\n"
+        f"    if {' or '.join(checks)}:\n"
+        "        _refuse(log)\n"
+        f"    args = {{{', '.join(fields)}}}\n"
+        f"{dynamic}"
+        f"    return _DecodedEvent({name!r}, args, log)\n"
+    )
+    namespace: dict[str, Any] = {
+        "_ZERO_WORD": _ZERO_WORD,
+        "_DecodedEvent": DecodedEvent,
+        "_refuse": partial(_refuse, name, len(topic_fields), len(data_fields) if not dynamic else None),
+        "_dynamic": partial(_decode_dynamic, [field for field, _ in data_fields], [kind for _, kind in data_fields]),
+    }
+    exec(compile(source, f"<decoder of {name}>", "exec"), namespace)
+    decode: Callable[[RawLog], DecodedEvent] = namespace["decode"]
+    return decode
+
+
+def _topic_expression(abi_type: str, index: int) -> str:
+    if abi_type in ("bytes32", "string", "bytes") or abi_type.endswith("]"):
+        return f"topics[{index}]"  # a bytes32 topic, or the hash an indexed dynamic value leaves: as given
+    expression = _word_expression(abi_type, f"topics[{index}]", 2)
+    if expression is None:
+        raise ValueError(f"no topic reader for {abi_type}")
+    return expression
+
+
+def _decode_dynamic(names: Sequence[str], types: Sequence[str], data: str) -> dict[str, Any]:
+    values = abi_decode(list(types), bytes.fromhex(data[2:]))
+    return {name: _plain(value, abi_type) for name, abi_type, value in zip(names, types, values, strict=True)}
+
+
+def _refuse(name: str, topic_fields: int, static_words: int | None, log: RawLog) -> None:
+    where = f"{name} log {log.tx_hash}:{log.log_index}"
+    if len(log.topics) != 1 + topic_fields:
+        raise UndecodableLogError(f"{where} has {len(log.topics)} topics, expected {1 + topic_fields}")
+    raise UndecodableLogError(f"{where} has {(len(log.data) - 2) // 2} data bytes, expected {32 * (static_words or 0)}")
 
 
 class EventDecoder:
     """Decodes the events of one or more ABIs, keyed by topic0."""
 
     def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
-        self._layouts: dict[str, _EventLayout] = {}
-        for abi in abis:
+        self.abis = [list(abi) for abi in abis]
+        """The ABIs decoded, as given: enough to build the same decoder elsewhere (the fetch worker)."""
+        self._names: dict[str, str] = {}
+        self._decoders: dict[str, Callable[[RawLog], DecodedEvent]] = {}
+        for abi in self.abis:
             for entry in abi:
                 if entry.get("type") == "event" and not entry.get("anonymous"):
-                    layout = _layout(entry)
-                    self._layouts[event_topic(entry)] = layout
+                    topic = event_topic(entry)
+                    self._names[topic] = str(entry["name"])
+                    self._decoders[topic] = _decoder_of(entry)
 
     @property
     def event_names(self) -> set[str]:
         """The names of the events this decoder knows."""
-        return {layout.name for layout in self._layouts.values()}
+        return set(self._names.values())
 
     def topic_of(self, name: str) -> str:
         """The topic0 of event `name`."""
-        for topic, layout in self._layouts.items():
-            if layout.name == name:
+        for topic, known in self._names.items():
+            if known == name:
                 return topic
         raise KeyError(name)
 
@@ -121,8 +149,8 @@ class EventDecoder:
         """The event `log` records, or None for a log with no topic we know."""
         if not log.topics:
             return None
-        layout = self._layouts.get(log.topics[0])
-        return None if layout is None else layout.decode(log)
+        decode = self._decoders.get(log.topics[0])
+        return None if decode is None else decode(log)
 
 
 def event_topic(entry: Mapping[str, Any]) -> str:
@@ -138,20 +166,9 @@ def _canonical(param: Mapping[str, Any]) -> str:
     return kind
 
 
-def _layout(entry: Mapping[str, Any]) -> _EventLayout:
-    topic_fields = []
-    data_names, data_types = [], []
+def _decoder_of(entry: Mapping[str, Any]) -> Callable[[RawLog], DecodedEvent]:
+    topic_fields: list[tuple[str, str]] = []
+    data_fields: list[tuple[str, str]] = []
     for param in entry["inputs"]:
-        abi_type = _canonical(param)
-        if param["indexed"]:
-            converter = _word_converter(abi_type)
-            if converter is None:  # an indexed dynamic value is only its hash
-                converter = _word_converter("bytes32")
-            assert converter is not None
-            topic_fields.append((param["name"], converter))
-        else:
-            data_names.append(param["name"])
-            data_types.append(abi_type)
-    converters = [_word_converter(abi_type) for abi_type in data_types]
-    static = tuple(c for c in converters if c is not None) if all(converters) else None
-    return _EventLayout(entry["name"], tuple(topic_fields), tuple(data_names), tuple(data_types), static)
+        (topic_fields if param["indexed"] else data_fields).append((str(param["name"]), _canonical(param)))
+    return _compile(str(entry["name"]), topic_fields, data_fields)

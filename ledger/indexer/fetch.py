@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+import logging
+import time
+from collections.abc import Callable, Iterable
+from operator import attrgetter
+from typing import Any, NamedTuple, TypeVar
 
 import requests
 from web3 import Web3
@@ -12,9 +14,8 @@ from web3 import Web3
 from ledger.errors import ChainError, ChainUnavailableError
 
 
-@dataclass(frozen=True, slots=True)
-class RawLog:
-    """One log as the node reported it, in lower-case 0x-hex."""
+class RawLog(NamedTuple):
+    """One log as the node reported it, in lower-case 0x-hex (a named tuple: a backfill builds one per log)."""
 
     block_number: int
     block_hash: str
@@ -31,14 +32,20 @@ class RawLog:
         return (self.block_number, self.log_index)
 
 
-@dataclass(frozen=True, slots=True)
-class BlockHeader:
+class BlockHeader(NamedTuple):
     """The fields of a block the mirror keeps: enough to detect a changed chain and to date events."""
 
     number: int
     hash: str
     parent_hash: str
     timestamp: int
+
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRIES = 5
 
 
 class MalformedRpcResponse(ChainError, ValueError):
@@ -66,28 +73,42 @@ def fetch_logs(w3: Web3, addresses: Iterable[str], from_block: int, to_block: in
     result = _rpc(w3, "eth_getLogs", [{"address": wanted, "fromBlock": hex(from_block), "toBlock": hex(to_block)}])
     if not isinstance(result, list):
         raise MalformedRpcResponse(f"eth_getLogs returned {type(result).__name__}, expected a list")
+    return _parse_logs(result, set(wanted), from_block, to_block)
+
+
+def _parse_logs(entries: list[Any], wanted: set[str], from_block: int, to_block: int) -> list[RawLog]:
     logs = []
-    for entry in result:
-        if entry.get("removed"):
-            continue  # a log from a block that is no longer canonical
-        log = RawLog(
-            block_number=int(entry["blockNumber"], 16),
-            block_hash=entry["blockHash"].lower(),
-            tx_hash=entry["transactionHash"].lower(),
-            tx_index=int(entry["transactionIndex"], 16),
-            log_index=int(entry["logIndex"], 16),
-            address=entry["address"].lower(),
-            topics=tuple(topic.lower() for topic in entry["topics"]),
-            data=entry["data"].lower(),
-        )
-        if not from_block <= log.block_number <= to_block or log.address not in wanted:
-            raise MalformedRpcResponse(
-                f"eth_getLogs for blocks {from_block}-{to_block} of {wanted} returned a log of {log.address} "
-                f"in block {log.block_number}"
+    try:
+        for entry in entries:
+            if entry.get("removed"):
+                continue  # a log from a block that is no longer canonical
+            number, address = int(entry["blockNumber"], 16), entry["address"].lower()
+            if not from_block <= number <= to_block or address not in wanted:
+                raise MalformedRpcResponse(
+                    f"eth_getLogs for blocks {from_block}-{to_block} of {sorted(wanted)} returned a log of {address} "
+                    f"in block {number}"
+                )
+            logs.append(
+                RawLog(
+                    number,
+                    entry["blockHash"].lower(),
+                    entry["transactionHash"].lower(),
+                    int(entry["transactionIndex"], 16),
+                    int(entry["logIndex"], 16),
+                    address,
+                    tuple(map(str.lower, entry["topics"])),
+                    entry["data"].lower(),
+                )
             )
-        logs.append(log)
-    logs.sort(key=lambda log: log.order_key)
+    except MalformedRpcResponse:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a field missing, or not 0x-hex text
+        raise MalformedRpcResponse(f"eth_getLogs returned a malformed log ({exc.__class__.__name__}: {exc})") from exc
+    logs.sort(key=_ORDER)
     return logs
+
+
+_ORDER = attrgetter("block_number", "log_index")
 
 
 def fetch_header(w3: Web3, number: int) -> BlockHeader:
@@ -139,3 +160,18 @@ def fetch_head(w3: Web3) -> int:
 def fetch_chain_id(w3: Web3) -> int:
     """The chain id the node reports."""
     return int(_rpc(w3, "eth_chainId", []), 16)
+
+
+def retrying(call: Callable[[], T]) -> T:
+    """Run an RPC call, retrying with backoff while the node does not answer; other errors pass straight through."""
+    delay = 0.2
+    for attempt in range(1, RETRIES + 1):
+        try:
+            return call()
+        except ChainUnavailableError as error:
+            if attempt == RETRIES:
+                raise
+            log.warning("indexer: %s; attempt %d of %d, retrying in %.1fs", error, attempt, RETRIES, delay)
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")

@@ -7,7 +7,7 @@ rules below update those rows or append new ones, and apply writes the result ba
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ ROLES = {
 }
 
 Row = dict[str, Any]
+Args = Mapping[str, Any]
 Key = tuple[Any, ...]
 
 # Tables whose rows change after they are written, with the columns that identify a row.
@@ -126,7 +127,7 @@ def project(working: WorkingSet, event: DecodedEvent, block_time: int) -> None:
     rule = _RULES.get(event.name)
     if rule is None:
         return
-    rule(working, dict(event.args), _ref(working.chain_id, event, block_time))
+    rule(working, event.args, _ref(working.chain_id, event, block_time))
     if event.name == "ProcessCreated":  # the one row that records which contract it lives in
         created = working.get("processes", event.args["processId"])
         assert created is not None
@@ -145,7 +146,7 @@ def _ref(chain_id: int, event: DecodedEvent, block_time: int) -> Row:
     }
 
 
-def _process(working: WorkingSet, args: Row, ref: Row) -> Row:
+def _process(working: WorkingSet, args: Args, ref: Row) -> Row:
     process = working.get("processes", args["processId"])
     if process is None:  # the contract emits nothing for a process before ProcessCreated
         raise ValueError(f"event for unknown process {args['processId']} at block {ref['block_number']}")
@@ -155,11 +156,11 @@ def _process(working: WorkingSet, args: Row, ref: Row) -> Row:
 # ─── Rules, one per event ────────────────────────────────────────────────────────────────────────────────
 
 
-def _organisation_registered(working: WorkingSet, args: Row, ref: Row) -> None:
+def _organisation_registered(working: WorkingSet, args: Args, ref: Row) -> None:
     working.append("organisations", {**ref, "org_id": args["orgId"], "role": ROLES.get(args["role"], args["role"])})
 
 
-def _account_added(working: WorkingSet, args: Row, ref: Row) -> None:
+def _account_added(working: WorkingSet, args: Args, ref: Row) -> None:
     row = {**ref, "org_id": args["orgId"], "account": args["account"], "role": ROLES.get(args["role"], "unknown")}
     existing = working.get("organisation_accounts", args["orgId"], args["account"])
     if existing is not None:  # added again after a removal: the row now names the latest addition
@@ -168,13 +169,13 @@ def _account_added(working: WorkingSet, args: Row, ref: Row) -> None:
         working.put("organisation_accounts", {**row, "active": True, "removed_tx_hash": None})
 
 
-def _account_removed(working: WorkingSet, args: Row, ref: Row) -> None:
+def _account_removed(working: WorkingSet, args: Args, ref: Row) -> None:
     row = working.get("organisation_accounts", args["orgId"], args["account"])
     if row is not None:
         row.update(active=False, removed_tx_hash=ref["tx_hash"])
 
 
-def _budget_approved(working: WorkingSet, args: Row, ref: Row) -> None:
+def _budget_approved(working: WorkingSet, args: Args, ref: Row) -> None:
     currency = bytes.fromhex(args["currency"][2:]).decode("ascii", errors="replace")
     working.put(
         "budgets",
@@ -191,13 +192,13 @@ def _budget_approved(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _budget_commitment(working: WorkingSet, args: Row, ref: Row) -> None:
+def _budget_commitment(working: WorkingSet, args: Args, ref: Row) -> None:
     budget = working.get("budgets", args["budgetId"])
     if budget is not None:
         budget["committed"] = args["committed"]
 
 
-def _process_created(working: WorkingSet, args: Row, ref: Row) -> None:
+def _process_created(working: WorkingSet, args: Args, ref: Row) -> None:
     rationale = args["rationaleHash"] if int(args["rationaleHash"], 16) else None
     working.put(
         "processes",
@@ -225,12 +226,12 @@ def _process_created(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _tender_opened(working: WorkingSet, args: Row, ref: Row) -> None:
+def _tender_opened(working: WorkingSet, args: Args, ref: Row) -> None:
     process = _process(working, args, ref)
     process.update(stage="tender", bid_deadline=args["bidDeadline"], reveal_deadline=args["revealDeadline"])
 
 
-def _tender_amended(working: WorkingSet, args: Row, ref: Row) -> None:
+def _tender_amended(working: WorkingSet, args: Args, ref: Row) -> None:
     process = _process(working, args, ref)
     process.update(
         amendments=args["amendment"], bid_deadline=args["bidDeadline"], reveal_deadline=args["revealDeadline"]
@@ -249,7 +250,7 @@ def _tender_amended(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _bid_committed(working: WorkingSet, args: Row, ref: Row) -> None:
+def _bid_committed(working: WorkingSet, args: Args, ref: Row) -> None:
     process = _process(working, args, ref)
     relayer = args["relayer"] if int(args["relayer"], 16) else None
     bid = working.get("bids", args["processId"], args["bidder"])
@@ -276,7 +277,7 @@ def _bid_committed(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _bid_revealed(working: WorkingSet, args: Row, ref: Row) -> None:
+def _bid_revealed(working: WorkingSet, args: Args, ref: Row) -> None:
     process = _process(working, args, ref)
     process["reveal_count"] += 1
     bid = working.get("bids", args["processId"], args["bidder"])
@@ -286,7 +287,7 @@ def _bid_revealed(working: WorkingSet, args: Row, ref: Row) -> None:
         )
 
 
-def _evaluation_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
+def _evaluation_recorded(working: WorkingSet, args: Args, ref: Row) -> None:
     _process(working, args, ref)["stage"] = "evaluation"
     working.append(
         "evaluations",
@@ -301,7 +302,7 @@ def _evaluation_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _process_awarded(working: WorkingSet, args: Row, ref: Row) -> None:
+def _process_awarded(working: WorkingSet, args: Args, ref: Row) -> None:
     _process(working, args, ref).update(stage="awarded", awardee=args["supplier"], award_amount=args["amount"])
     working.append(
         "awards",
@@ -317,14 +318,14 @@ def _process_awarded(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _stage_event(stage: str) -> Callable[[WorkingSet, Row, Row], None]:
-    def rule(working: WorkingSet, args: Row, ref: Row) -> None:
+def _stage_event(stage: str) -> Callable[[WorkingSet, Args, Row], None]:
+    def rule(working: WorkingSet, args: Args, ref: Row) -> None:
         _process(working, args, ref)["stage"] = stage
 
     return rule
 
 
-def _contract_signed(working: WorkingSet, args: Row, ref: Row) -> None:
+def _contract_signed(working: WorkingSet, args: Args, ref: Row) -> None:
     _process(working, args, ref)["stage"] = "contracted"
     working.put(
         "contracts",
@@ -344,7 +345,7 @@ def _contract_signed(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _contract_amended(working: WorkingSet, args: Row, ref: Row) -> None:
+def _contract_amended(working: WorkingSet, args: Args, ref: Row) -> None:
     contract = working.get("contracts", args["processId"])
     if contract is not None:
         contract.update(value=args["newValue"], amended_total=contract["amended_total"] + args["increase"])
@@ -361,7 +362,7 @@ def _contract_amended(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _contract_terminated(working: WorkingSet, args: Row, ref: Row) -> None:
+def _contract_terminated(working: WorkingSet, args: Args, ref: Row) -> None:
     _process(working, args, ref)["stage"] = "terminated"
     contract = working.get("contracts", args["processId"])
     if contract is not None:
@@ -369,7 +370,7 @@ def _contract_terminated(working: WorkingSet, args: Row, ref: Row) -> None:
         contract.update(terminated=True, termination_doc_hash=args["docHash"], paid=args["paid"], value=args["paid"])
 
 
-def _milestone_delivered(working: WorkingSet, args: Row, ref: Row) -> None:
+def _milestone_delivered(working: WorkingSet, args: Args, ref: Row) -> None:
     process = _process(working, args, ref)
     if process["stage"] == "contracted":
         process["stage"] = "implementation"
@@ -391,7 +392,7 @@ def _milestone_delivered(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _milestone_accepted(working: WorkingSet, args: Row, ref: Row) -> None:
+def _milestone_accepted(working: WorkingSet, args: Args, ref: Row) -> None:
     milestone = working.get("milestones", args["processId"], args["milestoneId"])
     if milestone is not None:
         milestone.update(
@@ -400,7 +401,7 @@ def _milestone_accepted(working: WorkingSet, args: Row, ref: Row) -> None:
         )  # fmt: skip
 
 
-def _payment_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
+def _payment_recorded(working: WorkingSet, args: Args, ref: Row) -> None:
     contract = working.get("contracts", args["processId"])
     value = contract["value"] if contract is not None else args["paidTotal"]
     if contract is not None:
@@ -422,7 +423,7 @@ def _payment_recorded(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _complaint_filed(working: WorkingSet, args: Row, ref: Row) -> None:
+def _complaint_filed(working: WorkingSet, args: Args, ref: Row) -> None:
     _process(working, args, ref)["open_complaints"] += 1
     working.put(
         "complaints",
@@ -439,7 +440,7 @@ def _complaint_filed(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _complaint_resolved(working: WorkingSet, args: Row, ref: Row) -> None:
+def _complaint_resolved(working: WorkingSet, args: Args, ref: Row) -> None:
     _process(working, args, ref)["open_complaints"] = args["openComplaints"]
     complaint = working.get("complaints", args["processId"], args["complaintId"])
     if complaint is not None:
@@ -450,7 +451,7 @@ def _complaint_resolved(working: WorkingSet, args: Row, ref: Row) -> None:
         )
 
 
-def _audit_note(working: WorkingSet, args: Row, ref: Row) -> None:
+def _audit_note(working: WorkingSet, args: Args, ref: Row) -> None:
     working.append(
         "audit_notes",
         {
@@ -462,7 +463,7 @@ def _audit_note(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-def _documents_anchored(working: WorkingSet, args: Row, ref: Row) -> None:
+def _documents_anchored(working: WorkingSet, args: Args, ref: Row) -> None:
     process_id = args["processId"] if int(args["processId"], 16) else None
     working.append(
         "anchors",
@@ -476,7 +477,7 @@ def _documents_anchored(working: WorkingSet, args: Row, ref: Row) -> None:
     )
 
 
-_RULES: dict[str, Callable[[WorkingSet, Row, Row], None]] = {
+_RULES: dict[str, Callable[[WorkingSet, Args, Row], None]] = {
     "OrganisationRegistered": _organisation_registered,
     "OrganisationAccountAdded": _account_added,
     "OrganisationAccountRemoved": _account_removed,

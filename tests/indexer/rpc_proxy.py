@@ -2,7 +2,8 @@
 
 It forwards every request to a real node and, once `enabled`, fails some of them (seeded, so a run repeats):
 HTTP 500, a dropped connection, an answer slower than the client's timeout, an HTML error page instead of JSON,
-and eth_getLogs ranges wider than `max_log_span` blocks refused the way hosted providers refuse them. A hook can
+and eth_getLogs ranges wider than `max_log_span` blocks refused the way hosted providers refuse them. Forced
+`tamper` spoils the next eth_getLogs answer holding a log (a log of another contract, a log missing a field). A hook can
 act on the node just before a request is forwarded (e.g. reorganise the chain in the middle of a catch-up).
 """
 
@@ -22,6 +23,10 @@ import requests
 
 RANDOM_FAULTS = ("http_500", "connection_dropped", "too_slow")
 FAULT_WEIGHTS = (0.45, 0.45, 0.1)  # a slow answer costs the client its whole timeout: keep those few
+TAMPERING: dict[str, Callable[[dict[str, Any]], None]] = {  # what `tamper` does to the answer's first log
+    "foreign_log": lambda log: log.update(address="0x" + "de" * 20),
+    "log_without_block_hash": lambda log: log.pop("blockHash"),
+}
 MAX_FAULTS_IN_A_ROW = 2  # below the indexer's five attempts per call: every call gets through in the end
 
 
@@ -39,6 +44,7 @@ class FaultyRpcProxy:
         self.upstream = upstream
         self.enabled = False
         self.forced: list[str] = []  # faults for the next requests, in order, before any random one
+        self.tamper: str | None = None  # a TAMPERING key: spoil the next eth_getLogs answer that holds a log
         self.before_forward: Callable[[Any], None] | None = None
         self.injected: Counter[str] = Counter()
         self._fault_rate = fault_rate
@@ -98,7 +104,20 @@ class FaultyRpcProxy:
             if self.before_forward is not None:
                 self.before_forward(request)
             upstream = requests.post(self.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30)
-            _reply(handler, upstream.status_code, upstream.content)
+            _reply(handler, upstream.status_code, self._tampered(request, upstream.content))
+
+    def _tampered(self, request: Any, content: bytes) -> bytes:
+        with self._lock:
+            tamper = self.tamper
+            if tamper is None or not isinstance(request, dict) or request["method"] != "eth_getLogs":
+                return content
+            answer = json.loads(content)
+            if not answer.get("result"):
+                return content
+            self.tamper = None
+            self.injected[tamper] += 1
+        TAMPERING[tamper](answer["result"][0])
+        return json.dumps(answer).encode()
 
     def _choose_fault(self, request: Any) -> str | None:
         with self._lock:

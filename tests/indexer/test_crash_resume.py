@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from eth_abi.abi import encode
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -88,8 +89,21 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 120.0) -> None:
         time.sleep(0.01)
 
 
+def _fetch_workers() -> set[int]:
+    """Pids of every fetch worker process on the machine."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"ledger.indexer.worker" in (entry / "cmdline").read_bytes():
+                found.add(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize("index_worker", ["never", "always"])
 def test_indexer_killed_during_backfill_resumes_to_the_rows_of_a_clean_run(
-    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str, tmp_path: Path
+    index_worker: str, settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str, tmp_path: Path
 ) -> None:
     _write_many_events(settings, w3, ledger_contract)
     head = w3.eth.block_number
@@ -99,7 +113,9 @@ def test_indexer_killed_during_backfill_resumes_to_the_rows_of_a_clean_run(
         "PROCLEDGER_RPC_URL": settings.rpc_url,
         "PROCLEDGER_DATABASE_URL": database_url,
         "PROCLEDGER_INDEX_BATCH_BLOCKS": "1",
+        "PROCLEDGER_INDEX_WORKER": index_worker,
     }
+    workers_before = _fetch_workers()
     command = [sys.executable, "-c", "from ledger.cli import main; main()", "index"]
     engine = make_engine(database_url)
     rng = random.Random(SEED)
@@ -122,6 +138,10 @@ def test_indexer_killed_during_backfill_resumes_to_the_rows_of_a_clean_run(
         assert process.wait(timeout=180) == 0, log_path.read_text()
 
     assert len(after_kills) == KILLS and all(number < head for number in after_kills), (after_kills, head)
+    deadline = time.monotonic() + 15
+    while _fetch_workers() - workers_before:  # a killed indexer's worker reads EOF on its stdin and exits
+        assert time.monotonic() < deadline, f"fetch workers outlived their indexer: {_fetch_workers() - workers_before}"
+        time.sleep(0.05)
     assert _progress(engine) == head
     assert len(rows(engine, "processes", CHAIN_ID)) == PROCESSES
     assert len(rows(engine, "audit_notes", CHAIN_ID)) == NOTES

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import random
+from typing import Any
 
 import pytest
 from eth_abi import encode
@@ -82,3 +84,56 @@ def test_foreign_logs_are_not_ours_and_malformed_ones_are_refused(abi: list[dict
 def test_event_topic_is_keccak_of_canonical_signature() -> None:
     entry = {"name": "E", "inputs": [{"type": "tuple[]", "components": [{"type": "uint8"}, {"type": "address"}]}]}
     assert event_topic(entry) == "0x" + Web3.keccak(text="E((uint8,address)[])").hex()
+
+
+def _sample(abi_type: str, rng: random.Random) -> object:
+    """A random value of `abi_type`, as eth_abi takes it; extreme values included."""
+    if abi_type.endswith("[]"):
+        return [_sample(abi_type[:-2], rng) for _ in range(rng.randrange(4))]
+    if abi_type == "address":
+        return Web3.to_checksum_address(rng.randbytes(20))
+    if abi_type == "bool":
+        return rng.random() < 0.5
+    if abi_type == "string":
+        return rng.choice(["", "ocds-采购-2026-001", "x" * 70])
+    if abi_type.startswith("uint"):
+        bits = int(abi_type[4:] or 256)
+        return rng.choice([0, 1, 2**bits - 1, rng.randrange(2**bits)])
+    if abi_type.startswith("bytes"):
+        return rng.randbytes(int(abi_type[5:]))
+    raise AssertionError(f"no sample for {abi_type}")
+
+
+def _mirror_form(value: object) -> object:
+    """web3's decoded value in the mirror's representation: lower-case 0x-hex, ints, lists."""
+    if isinstance(value, (list, tuple)):
+        return [_mirror_form(item) for item in value]
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, str) and value.startswith("0x") and len(value) == 42:
+        return value.lower()
+    return value
+
+
+def test_every_event_of_the_abi_decodes_as_web3_decodes_it(abi: list[dict[str, object]]) -> None:
+    contract = Web3().eth.contract(abi=abi)
+    decoder = EventDecoder([abi])
+    rng = random.Random(20261124)
+    events = [entry for entry in abi if entry["type"] == "event"]
+    assert len(events) >= 24  # every event the projections use, and the OpenZeppelin ones
+    for entry in events:
+        inputs: list[dict[str, Any]] = entry["inputs"]  # type: ignore[assignment]
+        for _ in range(8):
+            values = {param["name"]: _sample(param["type"], rng) for param in inputs}
+            topics = [decoder.topic_of(str(entry["name"]))]
+            topics += ["0x" + encode([p["type"]], [values[p["name"]]]).hex() for p in inputs if p["indexed"]]
+            unindexed = [p for p in inputs if not p["indexed"]]
+            data = encode([p["type"] for p in unindexed], [values[p["name"]] for p in unindexed])
+            log = _log(tuple(topics), data)
+            raw = {"topics": [bytes.fromhex(topic[2:]) for topic in topics], "data": data, "address": log.address}
+            raw |= {"blockHash": log.block_hash, "blockNumber": log.block_number, "transactionHash": log.tx_hash}
+            raw |= {"transactionIndex": log.tx_index, "logIndex": log.log_index}
+            expected = contract.events[str(entry["name"])]().process_log(raw)
+            event = decoder.decode(log)
+            assert event is not None and event.name == entry["name"]
+            assert dict(event.args) == {name: _mirror_form(value) for name, value in expected["args"].items()}

@@ -15,6 +15,7 @@ from web3 import Web3
 
 from ledger.chain.client import connect
 from ledger.chain.ledger_contract import LedgerContract
+from ledger.indexer.fetch import MalformedRpcResponse
 from ledger.indexer.runner import build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
@@ -35,7 +36,9 @@ def proxy(w3: Web3, settings: Settings) -> Iterator[FaultyRpcProxy]:
     faulty.stop()
 
 
+@pytest.mark.parametrize("index_worker", ["never", "always"])
 def test_indexer_through_a_flaky_node_ends_with_the_mirror_of_a_direct_index(
+    index_worker: str,
     settings: Settings,
     ledger_contract: LedgerContract,
     w3: Web3,
@@ -44,7 +47,9 @@ def test_indexer_through_a_flaky_node_ends_with_the_mirror_of_a_direct_index(
     tmp_path: Path,
 ) -> None:
     scenario = run_scenario(settings, w3, ledger_contract)
-    flaky_settings = settings.model_copy(update={"rpc_url": proxy.url, "index_batch_blocks": 16})
+    flaky_settings = settings.model_copy(
+        update={"rpc_url": proxy.url, "index_batch_blocks": 16, "index_worker": index_worker}
+    )
     flaky_w3 = connect(proxy.url, timeout=CLIENT_TIMEOUT)
     flaky_w3.provider.exception_retry_configuration = None  # type: ignore[attr-defined]  # faults reach the indexer
     engine = make_engine(database_url)
@@ -73,4 +78,28 @@ def test_an_error_page_instead_of_json_is_retried_like_an_unavailable_node(
     indexer.catch_up()
     assert proxy.injected["non_json"] == 1
     assert dump(engine, CHAIN_ID)["checkpoints"][0][1] == w3.eth.block_number
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("fault", "message"),
+    [("foreign_log", "returned a log of 0xdede"), ("log_without_block_hash", "malformed log .KeyError: 'blockHash'")],
+)
+def test_a_tampered_log_answer_stops_the_indexer_and_writes_nothing(
+    fault: str,
+    message: str,
+    settings: Settings,
+    ledger_contract: LedgerContract,
+    proxy: FaultyRpcProxy,
+    database_url: str,
+) -> None:
+    run_scenario(settings, connect(settings.rpc_url), ledger_contract)
+    engine = make_engine(database_url)
+    upgrade_schema(engine)
+    indexer = build_indexer(settings.model_copy(update={"rpc_url": proxy.url}), connect(proxy.url), engine)
+    proxy.tamper = fault
+    with pytest.raises(MalformedRpcResponse, match=message):
+        indexer.catch_up()
+    assert proxy.injected[fault] == 1
+    assert all(not table_rows for table_rows in dump(engine, CHAIN_ID).values())
     engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from web3 import Web3
 from web3.types import TxReceipt
 
@@ -60,4 +61,20 @@ def test_reset_and_catch_up_equals_incremental_indexing_and_a_fresh_index(
     assert rebuilt == incremental
     assert_mirror_is_on_chain(engine, w3, CHAIN_ID, ledger_contract.contract.address)
     assert fresh_dump(settings, w3, f"sqlite:///{tmp_path / 'fresh.sqlite3'}", CHAIN_ID) == rebuilt
+    engine.dispose()
+
+
+@pytest.mark.parametrize("index_worker", ["never", "always"])
+def test_one_catch_up_in_one_block_ranges_equals_a_fresh_index(
+    index_worker: str, settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str, tmp_path: Path
+) -> None:
+    """Every range reads what earlier ranges of the same catch-up wrote (through the row cache, milestones
+    delivered in one range and accepted in a later one included), fetched here or by the worker process."""
+    scenario = run_scenario(settings, w3, ledger_contract)
+    indexer, engine = open_mirror(settings.model_copy(update={"index_worker": index_worker}), w3, database_url, 1)
+    result = indexer.catch_up()
+    assert result.to_block - result.from_block > 50  # as many ranges as blocks
+    assert_mirror_matches_scenario(engine, CHAIN_ID, scenario, ledger_contract)
+    expected = fresh_dump(settings, w3, f"sqlite:///{tmp_path / 'fresh.sqlite3'}", CHAIN_ID)
+    assert dump(engine, CHAIN_ID, with_blocks=False) == expected
     engine.dispose()

@@ -1,0 +1,245 @@
+"""Fetch and decode block ranges in a child process, so that a backfill uses a second core.
+
+One Python process cannot parse the node's JSON, decode logs and feed the database at the same time: the GIL
+runs them one after another, and a fetch thread only slows the database's executemany down (it releases the
+GIL for every row, and waits for it back). So, on long backfills, a child fetches and decodes the next range
+while the parent writes the current one.
+
+The child is `python -m ledger.indexer.worker`. It reads requests on its stdin and answers on its stdout, each
+message a length-prefixed pickle (both ends are this module, in processes of the same user). It exits when its
+stdin closes, so it never outlives the parent, even one killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+import os
+import pickle
+import select
+import signal
+import subprocess
+import sys
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import IO, Any
+
+from web3 import HTTPProvider, Web3
+
+from ledger.errors import ChainError, IndexerError
+from ledger.indexer.decode import DecodedEvent, EventDecoder
+from ledger.indexer.fetch import BlockHeader, RawLog, fetch_headers, fetch_logs, retrying
+
+_READY = "ready"
+_HEADER_BYTES = 8
+_PACKAGE_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class FetchedRange:
+    """One block range: its logs, the headers to check them against, and the events decoded from them."""
+
+    start: int
+    end: int
+    logs: list[RawLog]
+    headers: dict[int, BlockHeader]
+    decoded: list[DecodedEvent]
+
+
+def fetch_range(w3: Web3, decoder: EventDecoder, addresses: Sequence[str], start: int, end: int) -> FetchedRange:
+    """Fetch [start, end] (retrying while the node does not answer) and decode it: no database work."""
+    logs = retrying(partial(fetch_logs, w3, addresses, start, end))
+    wanted = {item.block_number for item in logs} | {end} | ({start - 1} if start > 0 else set())
+    headers = retrying(partial(fetch_headers, w3, wanted))
+    decoded = [event for event in map(decoder.decode, logs) if event is not None]
+    return FetchedRange(start, end, logs, headers, decoded)
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What the child needs to reach the node and decode: nothing else of the parent's crosses over."""
+
+    rpc_url: str
+    request_kwargs: dict[str, Any]
+    retry_configuration: Any  # web3's ExceptionRetryConfiguration of the parent's provider, or None
+    addresses: tuple[str, ...]
+    abis: list[list[dict[str, Any]]]
+
+
+class WorkerGoneError(IndexerError, ConnectionError):
+    """The fetch child stopped answering; the parent fetches in process instead."""
+
+    retryable = True
+
+
+class FetchWorker:
+    """The parent's end: one range requested at a time, results read back in order."""
+
+    def __init__(self, config: WorkerConfig) -> None:
+        python_path = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "ledger.indexer.worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            bufsize=0,  # unbuffered: select() then sees every byte the child wrote
+            env={**os.environ, "PYTHONPATH": python_path},
+        )
+        assert self._process.stdin is not None and self._process.stdout is not None
+        self._requests, self._replies = self._process.stdin, self._process.stdout
+        self._ready = False
+        self.pending: deque[tuple[int, int]] = deque()
+        """Ranges asked for and not yet taken, oldest first."""
+        self._send(config)
+
+    @property
+    def pid(self) -> int:
+        """The child's process id."""
+        return self._process.pid
+
+    def ready(self, wait: bool = False) -> bool:
+        """Whether the child has started (it imports web3 first); blocks only when `wait`."""
+        if not self._ready and (wait or select.select([self._replies], [], [], 0)[0]):
+            self._ready = self._receive() == _READY
+        return self._ready
+
+    def request(self, start: int, end: int) -> None:
+        """Ask for [start, end]; answers come from result(), in the order asked."""
+        self._send((start, end))
+        self.pending.append((start, end))
+
+    def result(self) -> FetchedRange:
+        """The oldest range asked for, fetched and decoded; raises what the child raised doing it."""
+        if not self.pending:
+            raise RuntimeError("no range was requested")
+        self.ready(wait=True)  # requests sent before the child was up queue behind its "ready"
+        self.pending.popleft()
+        reply = self._receive()
+        if isinstance(reply, BaseException):
+            raise reply
+        if not isinstance(reply, FetchedRange):
+            raise WorkerGoneError(f"the fetch worker answered {type(reply).__name__}, not a block range")
+        return reply
+
+    def close(self) -> None:
+        """Stop the child: closing its stdin ends it between requests; one still working is killed."""
+        if self.pending:  # answers nobody will read: the child may be blocked writing one
+            self._process.kill()
+        with contextlib.suppress(OSError):  # a broken pipe: the child is gone already
+            self._requests.close()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._replies.close()
+
+    def _send(self, message: object) -> None:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            self._requests.write(len(data).to_bytes(_HEADER_BYTES, "big") + data)
+            self._requests.flush()
+        except OSError as exc:
+            raise self._gone() from exc
+
+    def _receive(self) -> object:
+        try:
+            size = int.from_bytes(_read_exactly(self._replies, _HEADER_BYTES), "big")
+            return pickle.loads(_read_exactly(self._replies, size))
+        except (EOFError, OSError) as exc:
+            raise self._gone() from exc
+
+    def _gone(self) -> WorkerGoneError:
+        code = self._process.poll()
+        state = "is not answering" if code is None else f"exited with code {code}"
+        return WorkerGoneError(f"the indexer's fetch worker {state}; see its error output above")
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes:
+    buffer = bytearray(size)
+    view, done = memoryview(buffer), 0
+    while done < size:
+        count = stream.readinto(view[done:])  # type: ignore[attr-defined]
+        if not count:
+            raise EOFError(f"stream closed after {done} of {size} bytes")
+        done += count
+    return bytes(buffer)
+
+
+def worker_config(w3: Web3, addresses: Iterable[str], abis: Iterable[list[dict[str, Any]]]) -> WorkerConfig | None:
+    """The child's configuration, or None when the provider is not plain HTTP (the child could not reach it)."""
+    provider = w3.provider
+    if type(provider) is not HTTPProvider or provider.endpoint_uri is None:
+        return None
+    return WorkerConfig(
+        str(provider.endpoint_uri),
+        dict(provider.get_request_kwargs()),
+        provider.exception_retry_configuration,
+        tuple(addresses),
+        list(abis),
+    )
+
+
+def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+    config = _read_message(requests)
+    assert isinstance(config, WorkerConfig)
+    provider = HTTPProvider(config.rpc_url, request_kwargs=config.request_kwargs)
+    provider.exception_retry_configuration = config.retry_configuration
+    w3 = Web3(provider)
+    decoder = EventDecoder(config.abis)
+    gc.freeze()  # what is alive now lives as long as the child: no collection need walk it again
+    _write_message(replies, _READY)
+    while True:
+        try:
+            request = _read_message(requests)
+        except EOFError:
+            return  # the parent is done, or gone
+        start, end = _block_range(request)
+        try:
+            reply: object = fetch_range(w3, decoder, config.addresses, start, end)
+        except Exception as error:  # every failure goes back to the parent, which decides; nothing is swallowed
+            reply = error
+        _write_message(replies, reply)
+
+
+def _block_range(request: object) -> tuple[int, int]:
+    if not (isinstance(request, tuple) and len(request) == 2 and all(isinstance(item, int) for item in request)):
+        raise TypeError(f"a fetch request is (first block, last block), not {request!r}")
+    return request[0], request[1]
+
+
+def _read_message(stream: IO[bytes]) -> object:
+    header = stream.read(_HEADER_BYTES)
+    if len(header) < _HEADER_BYTES:
+        raise EOFError("no more requests")
+    data = stream.read(int.from_bytes(header, "big"))
+    return pickle.loads(data)
+
+
+def _write_message(stream: IO[bytes], message: object) -> None:
+    try:
+        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an exception that cannot cross over
+        data = pickle.dumps(ChainError(f"{message!r} (the fetch worker could not send it back: {exc})"))
+    stream.write(len(data).to_bytes(_HEADER_BYTES, "big") + data)
+    stream.flush()
+
+
+def main() -> None:
+    """The child: answer range requests until stdin closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle; it closes our stdin
+    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print must not corrupt the replies
+    logging.basicConfig(level=logging.WARNING, format="fetch worker %(levelname)s: %(message)s")
+    with replies:
+        _serve(sys.stdin.buffer, replies)
+
+
+if __name__ == "__main__":
+    # Run the imported module's main, not this __main__ copy: pickled classes must be ledger.indexer.worker's.
+    from ledger.indexer.worker import main as worker_main
+
+    worker_main()
