@@ -21,6 +21,7 @@ from ledger.indexer.fetch import BlockHeader, RawLog, fetch_head, fetch_header
 from ledger.indexer.project import ENTITY_COLUMN, ENTITY_KIND_OF_TABLE, entity_of
 from ledger.store.models import Base, Block, table_of
 from ledger.store.models import RawLog as RawLogRow
+from ledger.store.queries import raw_logs_with_topic1
 
 log = logging.getLogger(__name__)
 
@@ -111,12 +112,10 @@ def _remaining_events(
 ) -> list[DecodedEvent]:
     if not entities:
         return []
-    raw = table_of(RawLogRow)
     ids = sorted({entity_id for _kind, entity_id in entities})
     events: list[DecodedEvent] = []
     for start in range(0, len(ids), 500):
-        query = select(raw).where(raw.c.chain_id == chain_id, raw.c.topic1.in_(ids[start : start + 500]))
-        for row in connection.execute(query).mappings():
+        for row in connection.execute(raw_logs_with_topic1(chain_id, ids[start : start + 500])).mappings():
             event = decoder.decode(_raw_log(row))
             if event is not None and entity_of(event) in entities:
                 events.append(event)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from ledger.store.models import Checkpoint
+from ledger.store.models import Checkpoint, RawLog, prefix_of, table_of, topic1_prefix
 from ledger.store.projections import Process
 
 
@@ -42,3 +43,13 @@ def list_processes(session: Session, limit: int, offset: int) -> list[Process]:
     """A page of processes, newest first."""
     query = select(Process).order_by(Process.block_number.desc(), Process.log_index.desc())
     return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def raw_logs_with_topic1(chain_id: int, topics: Collection[str]) -> Select[tuple[object, ...]]:
+    """The raw logs whose first topic (an entity id: process, budget, organisation) is one of `topics`."""
+    raw = table_of(RawLog)
+    return select(raw).where(
+        raw.c.chain_id == chain_id,
+        topic1_prefix(raw.c.topic1).in_(sorted({prefix_of(topic) for topic in topics})),  # what the index holds
+        raw.c.topic1.in_(sorted(topics)),
+    )
