@@ -6,7 +6,7 @@ import gc
 import logging
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, delete, select
@@ -151,7 +151,7 @@ class Indexer:
         head = retrying(lambda: fetch_head(self._w3))
         target = head - self._confirmations
         events, cache = 0, RowCache()
-        with _gc_frozen(), background_checkpoints(self._engine), self._ranges(target - start + 1) as ranges:
+        with self._ranges(target - start + 1) as ranges:
             while start <= target:
                 try:
                     fetched = ranges.get(start, min(start + self._span - 1, target), self._fetch_worker is True)
@@ -211,14 +211,18 @@ class Indexer:
 
     @contextmanager
     def _ranges(self, blocks: int) -> Iterator[_Ranges]:
-        """The range source of one catch-up of `blocks` blocks, with a worker process when that pays."""
-        wanted = self._fetch_worker if self._fetch_worker is not None else blocks >= WORKER_MIN_RANGES * FIRST_SPAN
+        """The range source of a catch-up of `blocks` blocks; a long one is set up as a backfill: a worker
+        process, WAL checkpoints beside the writer, and the collector kept off the long-lived heap."""
+        long = blocks >= WORKER_MIN_RANGES * FIRST_SPAN
+        wanted = self._fetch_worker if self._fetch_worker is not None else long
         config = worker_config(self._w3, self._addresses, self._decoder.abis) if wanted else None
-        ranges = _Ranges(self._w3, self._decoder, self._addresses, FetchWorker(config) if config else None)
-        try:
+        with ExitStack() as backfill:
+            if long:
+                backfill.enter_context(_gc_frozen())
+                backfill.enter_context(background_checkpoints(self._engine))
+            ranges = _Ranges(self._w3, self._decoder, self._addresses, FetchWorker(config) if config else None)
+            backfill.callback(ranges.close)
             yield ranges
-        finally:
-            ranges.close()
 
     def _apply(self, chain_id: int, fetched: FetchedRange, head: int, cache: RowCache) -> int:
         start, headers, logs = fetched.start, fetched.headers, fetched.logs

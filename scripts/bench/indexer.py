@@ -10,7 +10,7 @@ PostgreSQL, best of --repeat runs, each checked to hold exactly the chain's logs
 whole would exceed --naive-budget seconds. The JSON has events, indexer_events_per_s, naive_events_per_s, ratio and
 postgres_events_per_s, each run's load average before it, targets, checks and the machine; exit 1 on a failed check.
 Where the time goes: `python -m cProfile -s tottime scripts/bench/indexer.py --events 20000 --no-postgres --repeat 1`
-(the indexer fetches and decodes in a worker thread, which cProfile does not see).
+(the indexer fetches and decodes in a worker process, which cProfile does not see; its CPU time is in the JSON).
 """
 
 import argparse  # no `from __future__ import annotations`: Mapped[...] must resolve under `python -m cProfile` too
@@ -20,6 +20,7 @@ import itertools
 import json
 import os
 import platform
+import resource
 import secrets
 import sqlite3
 import subprocess
@@ -243,8 +244,10 @@ def index_once(settings: Settings, w3: Web3, url: str, status: Status) -> Timed:
         upgrade_schema(engine)
         indexer, name = build_indexer(settings, w3, engine), engine.dialect.name
         load, started = _start_clock()
+        cpu, children = time.process_time(), _children_cpu()
         result = indexer.catch_up(lambda _, done, end, n: status(f"{name}: block {done:,}/{end:,}, {n:,} events"))
         seconds = time.perf_counter() - started
+        cpu, children = time.process_time() - cpu, _children_cpu() - children  # the worker ended with the catch-up
         with engine.connect() as connection:
             stored = connection.execute(text("SELECT block_number, log_index, tx_hash FROM raw_logs")).all()
             checkpoint = connection.execute(text("SELECT block_number FROM checkpoints")).scalar()
@@ -253,7 +256,13 @@ def index_once(settings: Settings, w3: Web3, url: str, status: Status) -> Timed:
         engine.dispose()
     logs = sorted((int(block), int(index), str(tx_hash).lower()) for block, index, tx_hash in stored)
     details = {"events_applied": result.events, "checkpoint_block": checkpoint, "rows": rows}
+    details |= {"indexer_process_cpu_seconds": round(cpu, 3), "fetch_worker_cpu_seconds": round(children, 3)}
     return Timed(seconds, load, logs, details)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def postgres_runs(settings: Settings, w3: Web3, repeat: range, status: Status) -> tuple[list[Timed], str]:
