@@ -14,16 +14,8 @@ from sqlalchemy import Column, Connection, Table, select
 
 from ledger.indexer.decode import DecodedEvent
 from ledger.indexer.fetch import BlockHeader, RawLog
-from ledger.indexer.project import (
-    ENTITY_COLUMN,
-    MUTABLE_KEYS,
-    TABLES_READ,
-    Key,
-    Row,
-    WorkingSet,
-    entity_of,
-    project,
-)
+from ledger.indexer.project import ENTITY_COLUMN, TABLES_READ, entity_of, project
+from ledger.indexer.working_set import MUTABLE_KEYS, Key, Row, WorkingSet
 from ledger.store.models import Base, Block, Checkpoint, table_of
 from ledger.store.models import RawLog as RawLogRow
 from ledger.store.types import Amount, sqlite_amount

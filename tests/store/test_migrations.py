@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -46,6 +47,10 @@ def _same_type_in_ddl(
     return None  # Alembic's own comparison
 
 
+# SQLite cannot reflect expression indexes, so Alembic skips comparing the topic1 prefix index there (PostgreSQL
+# compares it); the test below checks the index exists by name instead.
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression-based index")
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_the_migrated_schema_is_the_schema_of_the_models(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade_schema(engine)
