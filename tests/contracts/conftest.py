@@ -38,6 +38,13 @@ DISMISSED, UPHELD, WITHDRAWN = 1, 2, 3
 BUDGET_ID = keccak(text="BUDGET-2026-001")
 BUDGET_AMOUNT = 1_000_000_00
 HOUR = 3_600
+# The contract and milestones of the agreement and payment tests.
+AWARD = 500_000_00
+CONTRACT_ID = keccak(text="CONTRACT-2026-001")
+OTHER_CONTRACT_ID = keccak(text="CONTRACT-2026-999")
+M1 = keccak(text="milestone-1")
+M2 = keccak(text="milestone-2")
+UNKNOWN_PROCESS = keccak(text="ocds-never-created")
 
 
 def doc(label: str) -> bytes:

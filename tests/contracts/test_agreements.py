@@ -13,14 +13,20 @@ from eth_utils import keccak
 
 from tests.contracts.conftest import (
     ACCEPTANCE,
+    AWARD,
     BUDGET_AMOUNT,
     BUDGET_ID,
+    CONTRACT_ID,
     DELIVERY,
     DISMISSED,
     HOUR,
+    M1,
+    M2,
+    OTHER_CONTRACT_ID,
     PURCHASER_ROLE,
     SINGLE_SOURCE,
     SUPPLIER_ROLE,
+    UNKNOWN_PROCESS,
     Stage,
     advance,
     commitment,
@@ -30,12 +36,6 @@ from tests.contracts.conftest import (
     single_event,
 )
 
-AWARD = 500_000_00
-CONTRACT_ID = keccak(text="CONTRACT-2026-001")
-OTHER_CONTRACT_ID = keccak(text="CONTRACT-2026-999")
-M1 = keccak(text="milestone-1")
-M2 = keccak(text="milestone-2")
-UNKNOWN_PROCESS = keccak(text="ocds-never-created")
 # IProcurementLedger.MilestoneState
 DELIVERED, ACCEPTED = 1, 2
 # Sealed bids of the open-tender route: supplier_b bids lower and wins.

@@ -15,22 +15,22 @@ from eth_utils import keccak
 
 from tests.contracts.conftest import (
     ACCEPTANCE,
+    AWARD,
     BUDGET_ID,
+    CONTRACT_ID,
     DELIVERY,
     FINANCE_ROLE,
+    M1,
+    M2,
+    OTHER_CONTRACT_ID,
     SINGLE_SOURCE,
+    UNKNOWN_PROCESS,
     Stage,
     doc,
     reverts,
     single_event,
 )
 
-AWARD = 500_000_00
-CONTRACT_ID = keccak(text="CONTRACT-2026-001")
-OTHER_CONTRACT_ID = keccak(text="CONTRACT-2026-999")
-M1 = keccak(text="milestone-1")
-M2 = keccak(text="milestone-2")
-UNKNOWN_PROCESS = keccak(text="ocds-never-created")
 VOUCHER = doc("payment voucher")
 
 
