@@ -104,10 +104,8 @@ def apply_range(
     """Write what one block range produced and move the checkpoint to its last block; returns events applied."""
     seen = _already_stored(connection, chain_id, logs)
     fresh_logs = [log for log in logs if (log.block_hash, log.log_index) not in seen] if seen else logs
-    raw_logs = table_of(RawLogRow)
-    bulk_insert_values(
-        connection, raw_logs, [(chain_id, *log[:6], *_topics(log.topics), log.data) for log in fresh_logs]
-    )
+    raw_rows = [(chain_id, *log[:6], *_topics(log.topics), log.data) for log in fresh_logs]
+    bulk_insert_values(connection, table_of(RawLogRow), raw_rows, ignore_duplicates=True)
     block_rows = [_block_row(chain_id, header) for header in {**headers, checkpoint.number: checkpoint}.values()]
     insert_ignoring_duplicates(connection, table_of(Block), block_rows)
     fresh = [event for event in events if (event.log.block_hash, event.log.log_index) not in seen] if seen else events
@@ -121,13 +119,11 @@ def _topics(topics: tuple[str, ...]) -> tuple[str | None, ...]:
     return topics + (None,) * (4 - len(topics))
 
 
-_RAW_LOG_COLUMNS = (
+RAW_LOG_COLUMNS = (
     "chain_id", "block_number", "block_hash", "tx_hash", "tx_index", "log_index", "address",
     "topic0", "topic1", "topic2", "topic3", "data",
 )  # fmt: skip
-# apply_range builds raw_logs rows positionally, from RawLog's first six fields: keep the three in step.
-assert tuple(column.name for column in insert_columns(table_of(RawLogRow))) == _RAW_LOG_COLUMNS
-assert RawLog._fields[:6] == _RAW_LOG_COLUMNS[1:7]
+"""The order apply_range builds raw_logs rows in: chain id, RawLog's first six fields, the topics, the data."""
 
 
 def apply_events(

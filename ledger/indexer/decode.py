@@ -7,6 +7,7 @@ Values come out in the mirror's representation: hashes and addresses as lower-ca
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple
@@ -14,6 +15,7 @@ from typing import Any, NamedTuple
 from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
+from ledger.errors import IndexerError
 from ledger.indexer.fetch import RawLog
 
 _ZERO_WORD = "0" * 64
@@ -27,31 +29,45 @@ class DecodedEvent(NamedTuple):
     log: RawLog
 
 
-class UndecodableLogError(ValueError):
+class UndecodableLogError(IndexerError, ValueError):
     """A log carries one of our event topics but not that event's layout."""
 
 
-def _word_expression(abi_type: str, source: str, start: int) -> str | None:
-    """Python source reading one static ABI value from 64 hex digits of `source` at `start`; None if dynamic.
+_UINT = re.compile(r"uint(\d*)")
+_FIXED_BYTES = re.compile(r"bytes(\d+)")
+_INT = re.compile(r"int(\d*)")
 
-    Topics and data are lower-case 0x-hex, so a word is a slice: no bytes, no ABI machinery.
+
+def _word_reader(abi_type: str, source: str, start: int) -> tuple[str, str | None] | None:
+    """Python source reading one static ABI value from the 64 hex digits of `source` at `start`, and a condition
+    that holds when the word is not a valid encoding (non-zero padding); None for a type read through eth_abi.
+
+    Topics and data are lower-case 0x-hex, so a word is a slice: no bytes, no ABI machinery. The padding is
+    checked as eth_abi would: the node's answer is not trusted.
     """
     end = start + 64
     if abi_type == "address":
-        return f'"0x" + {source}[{start + 24}:{end}]'
+        return f'"0x" + {source}[{start + 24}:{end}]', f'{source}[{start}:{start + 24}] != "{"0" * 24}"'
     if abi_type == "bool":
-        return f"{source}[{start}:{end}] != _ZERO_WORD"
-    if abi_type.startswith("uint"):
-        return f"int({source}[{start}:{end}], 16)"
-    if abi_type.startswith("bytes") and abi_type != "bytes":
-        return f'"0x" + {source}[{start}:{start + 2 * int(abi_type[5:])}]'
-    return None
+        return f"{source}[{start}:{end}] != _ZERO_WORD", f"{source}[{start}:{end}] not in _BOOL_WORDS"
+    if (uint := _UINT.fullmatch(abi_type)) is not None:
+        pad = (256 - int(uint.group(1) or 256)) // 4
+        return f"int({source}[{start}:{end}], 16)", f'{source}[{start}:{start + pad}] != "{"0" * pad}"' if pad else None
+    if (signed := _INT.fullmatch(abi_type)) is not None:  # two's complement over the whole word
+        value = f'int.from_bytes(bytes.fromhex({source}[{start}:{end}]), "big", signed=True)'
+        half = 2 ** (int(signed.group(1) or 256) - 1)
+        return value, f"not {-half} <= {value} < {half}"
+    if (fixed := _FIXED_BYTES.fullmatch(abi_type)) is not None:
+        digits = 2 * int(fixed.group(1))
+        check = f'{source}[{start + digits}:{end}] != "{"0" * (64 - digits)}"' if digits < 64 else None
+        return f'"0x" + {source}[{start}:{start + digits}]', check
+    return None  # arrays, tuples, dynamic types
 
 
 def _plain(value: Any, abi_type: str) -> Any:
     """An eth_abi value in the mirror's representation."""
-    if abi_type.endswith("[]"):
-        return [_plain(item, abi_type[:-2]) for item in value]
+    if abi_type.endswith("]"):  # T[] or T[k]: a list of T
+        return [_plain(item, abi_type[: abi_type.rindex("[")]) for item in value]
     if isinstance(value, bytes):
         return "0x" + value.hex()
     if abi_type == "address":
@@ -66,14 +82,21 @@ def _compile(
 
     A backfill decodes every log; a loop over per-field converters cost several times more than these slices.
     """
-    fields = [
-        f"{name!r}: {_topic_expression(abi_type, index)}" for index, (name, abi_type) in enumerate(topic_fields, 1)
-    ]
-    static = [_word_expression(abi_type, "data", 2 + 64 * index) for index, (_, abi_type) in enumerate(data_fields)]
-    checks = [f"len(topics) != {1 + len(topic_fields)}"]
-    if all(expression is not None for expression in static):
-        fields += [f"{field!r}: {expression}" for (field, _), expression in zip(data_fields, static, strict=True)]
+    fields, checks = [], [f"len(topics) != {1 + len(topic_fields)}"]
+    for index, (field, abi_type) in enumerate(topic_fields, 1):
+        reader = _word_reader(abi_type, f"topics[{index}]", 2)
+        if reader is None:  # a value hashed into its topic, or a type with no reader here: the topic as given
+            fields.append(f"{field!r}: topics[{index}]")
+        else:
+            fields.append(f"{field!r}: {reader[0]}")
+            checks += [reader[1]] if reader[1] else []
+    static = [_word_reader(abi_type, "data", 2 + 64 * index) for index, (_, abi_type) in enumerate(data_fields)]
+    if all(reader is not None for reader in static):
         checks.append(f"len(data) != {2 + 64 * len(data_fields)}")
+        for (field, _), reader in zip(data_fields, static, strict=True):
+            assert reader is not None
+            fields.append(f"{field!r}: {reader[0]}")
+            checks += [reader[1]] if reader[1] else []
         dynamic = ""
     else:
         dynamic = "    args.update(_dynamic(data))\n"
@@ -88,6 +111,7 @@ def _compile(
     )
     namespace: dict[str, Any] = {
         "_ZERO_WORD": _ZERO_WORD,
+        "_BOOL_WORDS": (_ZERO_WORD, "0" * 63 + "1"),
         "_DecodedEvent": DecodedEvent,
         "_refuse": partial(_refuse, name, len(topic_fields), len(data_fields) if not dynamic else None),
         "_dynamic": partial(_decode_dynamic, [field for field, _ in data_fields], [kind for _, kind in data_fields]),
@@ -95,15 +119,6 @@ def _compile(
     exec(compile(source, f"<decoder of {name}>", "exec"), namespace)
     decode: Callable[[RawLog], DecodedEvent] = namespace["decode"]
     return decode
-
-
-def _topic_expression(abi_type: str, index: int) -> str:
-    if abi_type in ("bytes32", "string", "bytes") or abi_type.endswith("]"):
-        return f"topics[{index}]"  # a bytes32 topic, or the hash an indexed dynamic value leaves: as given
-    expression = _word_expression(abi_type, f"topics[{index}]", 2)
-    if expression is None:
-        raise ValueError(f"no topic reader for {abi_type}")
-    return expression
 
 
 def _decode_dynamic(names: Sequence[str], types: Sequence[str], data: str) -> dict[str, Any]:
@@ -115,7 +130,9 @@ def _refuse(name: str, topic_fields: int, static_words: int | None, log: RawLog)
     where = f"{name} log {log.tx_hash}:{log.log_index}"
     if len(log.topics) != 1 + topic_fields:
         raise UndecodableLogError(f"{where} has {len(log.topics)} topics, expected {1 + topic_fields}")
-    raise UndecodableLogError(f"{where} has {(len(log.data) - 2) // 2} data bytes, expected {32 * (static_words or 0)}")
+    if static_words is not None and len(log.data) != 2 + 64 * static_words:
+        raise UndecodableLogError(f"{where} has {(len(log.data) - 2) // 2} data bytes, expected {32 * static_words}")
+    raise UndecodableLogError(f"{where} has a value that is not a valid encoding of its type (non-zero padding)")
 
 
 class EventDecoder:

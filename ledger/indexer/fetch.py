@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from itertools import pairwise
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
@@ -105,6 +106,12 @@ def _parse_logs(entries: list[Any], wanted: set[str], from_block: int, to_block:
     except (KeyError, TypeError, ValueError, AttributeError) as exc:  # a field missing, or not 0x-hex text
         raise MalformedRpcResponse(f"eth_getLogs returned a malformed log ({exc.__class__.__name__}: {exc})") from exc
     logs.sort(key=_ORDER)
+    for before, after in pairwise(logs):
+        if (before.block_number, before.log_index) == (after.block_number, after.log_index):
+            raise MalformedRpcResponse(
+                f"eth_getLogs for blocks {from_block}-{to_block} returned log {after.log_index} of block "
+                f"{after.block_number} twice"
+            )
     return logs
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import logging
+import pickle
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from typing import Literal
 
 from sqlalchemy import Engine, delete, select
 from web3 import Web3
@@ -35,6 +37,8 @@ FIRST_SPAN = 32  # blocks in the first range; spans then adapt to how dense the 
 WORKER_MIN_RANGES = 4  # a catch-up at least this many first spans long starts the fetch worker
 PIPELINE = 2  # ranges the worker is asked for ahead of the one being written
 
+WorkerMode = Literal["auto", "always", "never"]
+
 
 @dataclass(frozen=True)
 class CatchUpResult:
@@ -55,6 +59,8 @@ class _Ranges:
     def __init__(self, w3: Web3, decoder: EventDecoder, addresses: list[str], worker: FetchWorker | None) -> None:
         self._w3, self._decoder, self._addresses = w3, decoder, addresses
         self._worker = worker
+        self.last_asked = (0, 0)
+        """The range get() last took or fetched, failed or not."""
 
     def prefetch(self, start: int, span: int, target: int) -> None:
         """Keep the worker PIPELINE ranges of `span` blocks ahead, the first starting at `start`, if it is up."""
@@ -84,13 +90,17 @@ class _Ranges:
             except WorkerGoneError as error:
                 self._lose_worker(error)
                 break
-            except LedgerError:
+            except Exception as error:
                 if asked[0] == start:
+                    self.last_asked = asked
                     raise
-                continue  # the failure of a range the plan no longer wants
+                log.debug("indexer: dropped the failure of blocks %s, no longer wanted: %s", asked, error)
+                continue
             if asked[0] == start:
+                self.last_asked = asked
                 return fetched
             # else: asked for before the plan changed (a rollback, a smaller span); dropped
+        self.last_asked = (start, end)
         return fetch_range(self._w3, self._decoder, self._addresses, start, end)
 
     def close(self) -> None:
@@ -103,11 +113,11 @@ class _Ranges:
         assert self._worker is not None
         try:
             return self._worker.ready(wait)
-        except WorkerGoneError as error:
+        except (WorkerGoneError, OSError) as error:  # OSError: no select() on pipes (Windows)
             self._lose_worker(error)
             return False
 
-    def _lose_worker(self, error: WorkerGoneError) -> None:
+    def _lose_worker(self, error: Exception) -> None:
         log.warning("indexer: %s; fetching in this process from here on", error)
         self.close()
 
@@ -124,10 +134,10 @@ class Indexer:
         confirmations: int = 0,
         batch_blocks: int = 2_000,
         max_reorg_depth: int = 64,
-        fetch_worker: bool | None = None,
+        fetch_worker: WorkerMode = "auto",
     ) -> None:
-        """`fetch_worker`: None starts the fetch worker for long catch-ups only and uses it once it is up;
-        True starts it for every catch-up and waits for it; False never starts it."""
+        """`fetch_worker`: "auto" starts the fetch worker for long catch-ups only and uses it once it is up;
+        "always" starts it for every catch-up with blocks to do and waits for it; "never" never starts it."""
         self._w3 = w3
         self._engine = engine
         self._deployment = deployment
@@ -154,12 +164,13 @@ class Indexer:
         with self._ranges(target - start + 1) as ranges:
             while start <= target:
                 try:
-                    fetched = ranges.get(start, min(start + self._span - 1, target), self._fetch_worker is True)
+                    fetched = ranges.get(start, min(start + self._span - 1, target), self._fetch_worker == "always")
                 except LogRangeError as error:
-                    if self._span == 1:
+                    failed = ranges.last_asked[1] - ranges.last_asked[0] + 1
+                    if failed == 1:
                         raise
                     # The node has a range cap: stay under it from now on instead of growing back into it.
-                    self._span = self._max_span = max(1, self._span // 2)
+                    self._span = self._max_span = max(1, failed // 2)
                     log.info("indexer: %s; retrying with %d-block ranges", error, self._span)
                     continue
                 self._adapt_span(fetched)
@@ -214,15 +225,26 @@ class Indexer:
         """The range source of a catch-up of `blocks` blocks; a long one is set up as a backfill: a worker
         process, WAL checkpoints beside the writer, and the collector kept off the long-lived heap."""
         long = blocks >= WORKER_MIN_RANGES * FIRST_SPAN
-        wanted = self._fetch_worker if self._fetch_worker is not None else long
-        config = worker_config(self._w3, self._addresses, self._decoder.abis) if wanted else None
         with ExitStack() as backfill:
             if long:
                 backfill.enter_context(_gc_frozen())
                 backfill.enter_context(background_checkpoints(self._engine))
-            ranges = _Ranges(self._w3, self._decoder, self._addresses, FetchWorker(config) if config else None)
+            ranges = _Ranges(self._w3, self._decoder, self._addresses, self._start_worker(blocks, long))
             backfill.callback(ranges.close)
             yield ranges
+
+    def _start_worker(self, blocks: int, long: bool) -> FetchWorker | None:
+        if self._fetch_worker == "never" or blocks <= 0 or (self._fetch_worker == "auto" and not long):
+            return None
+        config = worker_config(self._w3, self._addresses, self._decoder.abis)
+        if config is None:
+            log.warning("indexer: the fetch worker needs an HTTP JSON-RPC endpoint; fetching in this process")
+            return None
+        try:
+            return FetchWorker(config)
+        except (LedgerError, OSError, pickle.PicklingError, TypeError, AttributeError) as error:
+            log.warning("indexer: could not start the fetch worker (%s); fetching in this process", error)
+            return None
 
     def _apply(self, chain_id: int, fetched: FetchedRange, head: int, cache: RowCache) -> int:
         start, headers, logs = fetched.start, fetched.headers, fetched.logs
@@ -232,6 +254,8 @@ class Indexer:
             checkpoint = connection.execute(
                 select(Checkpoint.block_number, Checkpoint.block_hash).where(Checkpoint.chain_id == chain_id)
             ).first()
+            if checkpoint is None and start != self._deployment.start_block:  # reset by someone else meanwhile
+                raise _ChainMoved
             if checkpoint is not None and (checkpoint[0] != start - 1 or headers[start - 1].hash != checkpoint[1]):
                 raise _ChainMoved
             log_headers = {number: headers[number] for number in {item.block_number for item in logs}}
@@ -277,6 +301,9 @@ def _gc_frozen() -> Iterator[None]:
     A backfill allocates millions of short-lived objects; without this, every collection walks the whole
     long-lived heap again (measured: about a fifth of a 100,000-event backfill).
     """
+    if gc.get_freeze_count():  # the host froze its heap itself: leave its choice alone
+        yield
+        return
     gc.freeze()
     try:
         yield
@@ -288,8 +315,7 @@ def build_indexer(settings: Settings, w3: Web3, engine: Engine) -> Indexer:
     """The indexer for the deployment recorded in the data directory, decoding with the compiled ABIs."""
     deployment = live_deployment(settings, w3)
     decoder = EventDecoder(load_artifact(settings.artifacts_dir, name).abi for name in deployment.contracts)
-    worker = {"auto": None, "always": True, "never": False}[settings.index_worker]
     return Indexer(
         w3, engine, deployment, decoder, settings.confirmations, settings.index_batch_blocks,
-        settings.max_reorg_depth, worker,
+        settings.max_reorg_depth, settings.index_worker,
     )  # fmt: skip

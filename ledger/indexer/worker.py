@@ -5,9 +5,10 @@ runs them one after another, and a fetch thread only slows the database's execut
 GIL for every row, and waits for it back). So, on long backfills, a child fetches and decodes the next range
 while the parent writes the current one.
 
-The child is `python -m ledger.indexer.worker`. It reads requests on its stdin and answers on its stdout, each
-message a length-prefixed pickle (both ends are this module, in processes of the same user). It exits when its
-stdin closes, so it never outlives the parent, even one killed with SIGKILL.
+The child runs `main()` of this module in a fresh interpreter. It reads requests on its stdin and answers on
+its stdout, each message a length-prefixed pickle (both ends are this module, in processes of the same user).
+It exits when its stdin closes (at the latest once the request in hand is answered), so it does not outlive
+the parent, even one killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -30,11 +31,12 @@ from typing import IO, Any
 
 from web3 import HTTPProvider, Web3
 
-from ledger.errors import ChainError, IndexerError
+from ledger.errors import ChainUnavailableError, IndexerError
 from ledger.indexer.decode import DecodedEvent, EventDecoder
 from ledger.indexer.fetch import BlockHeader, RawLog, fetch_headers, fetch_logs, retrying
 
 _READY = "ready"
+_CHAIN_MOVED_ATTEMPTS = 3
 _HEADER_BYTES = 8
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
@@ -51,12 +53,20 @@ class FetchedRange:
 
 
 def fetch_range(w3: Web3, decoder: EventDecoder, addresses: Sequence[str], start: int, end: int) -> FetchedRange:
-    """Fetch [start, end] (retrying while the node does not answer) and decode it: no database work."""
-    logs = retrying(partial(fetch_logs, w3, addresses, start, end))
-    wanted = {item.block_number for item in logs} | {end} | ({start - 1} if start > 0 else set())
-    headers = retrying(partial(fetch_headers, w3, wanted))
-    decoded = [event for event in map(decoder.decode, logs) if event is not None]
-    return FetchedRange(start, end, logs, headers, decoded)
+    """Fetch [start, end] (retrying while the node does not answer) and decode it: no database work.
+
+    The last block's hash is read before the logs and again with the headers after them: if the chain changed in
+    between, the logs may belong to a branch that is gone, and the range is fetched again.
+    """
+    for _ in range(_CHAIN_MOVED_ATTEMPTS):
+        before = retrying(partial(fetch_headers, w3, [end]))[end]
+        logs = retrying(partial(fetch_logs, w3, addresses, start, end))
+        wanted = {item.block_number for item in logs} | {end} | ({start - 1} if start > 0 else set())
+        headers = retrying(partial(fetch_headers, w3, wanted))
+        if headers[end].hash == before.hash:
+            decoded = [event for event in map(decoder.decode, logs) if event is not None]
+            return FetchedRange(start, end, logs, headers, decoded)
+    raise ChainUnavailableError(f"blocks {start}-{end} kept changing while they were fetched; trying again later")
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,10 @@ class WorkerConfig:
     abis: list[list[dict[str, Any]]]
 
 
+class WorkerError(IndexerError):
+    """What the fetch worker raised, when that error itself could not cross to the parent."""
+
+
 class WorkerGoneError(IndexerError, ConnectionError):
     """The fetch child stopped answering; the parent fetches in process instead."""
 
@@ -111,7 +125,8 @@ class FetchWorker:
     def __init__(self, config: WorkerConfig) -> None:
         python_path = os.pathsep.join(filter(None, [str(_PACKAGE_ROOT), os.environ.get("PYTHONPATH")]))
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "ledger.indexer.worker"],
+            # -P: never import a `ledger` from the current directory instead of the parent's
+            [sys.executable, "-P", "-c", "from ledger.indexer.worker import main; main()"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             bufsize=0,  # unbuffered: select() then sees every byte the child wrote
@@ -145,8 +160,8 @@ class FetchWorker:
         if not self.pending:
             raise RuntimeError("no range was requested")
         self.ready(wait=True)  # requests sent before the child was up queue behind its "ready"
-        self.pending.popleft()
         reply = self._receive()
+        self.pending.popleft()  # only now: a read cut short leaves it pending, and close() kills the child
         if isinstance(reply, BaseException):
             raise reply
         if not isinstance(reply, _WireRange):
@@ -167,10 +182,11 @@ class FetchWorker:
         self._replies.close()
 
     def _send(self, message: object) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        data = memoryview(len(payload).to_bytes(_HEADER_BYTES, "big") + payload)
         try:
-            self._requests.write(len(data).to_bytes(_HEADER_BYTES, "big") + data)
-            self._requests.flush()
+            while data:  # the pipe is unbuffered: a write may take only part
+                data = data[self._requests.write(data) or 0 :]
         except OSError as exc:
             raise self._gone() from exc
 
@@ -230,7 +246,7 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
         try:
             reply: object = _WireRange.of(fetch_range(w3, decoder, config.addresses, start, end))
         except Exception as error:  # every failure goes back to the parent, which decides; nothing is swallowed
-            reply = error
+            reply = _portable(error)
         _write_message(replies, reply)
 
 
@@ -249,12 +265,21 @@ def _read_message(stream: IO[bytes]) -> object:
 
 
 def _write_message(stream: IO[bytes], message: object) -> None:
-    try:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:  # an exception that cannot cross over
-        data = pickle.dumps(ChainError(f"{message!r} (the fetch worker could not send it back: {exc})"))
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
     stream.write(len(data).to_bytes(_HEADER_BYTES, "big") + data)
     stream.flush()
+
+
+def _portable(error: Exception) -> Exception:
+    """`error` if the parent can load it back as it is, else a ledger error with its text and retryability."""
+    try:
+        if type(pickle.loads(pickle.dumps(error))) is type(error):
+            return error
+    except Exception:
+        pass
+    portable = WorkerError(f"{type(error).__name__}: {error}")
+    portable.retryable = bool(getattr(error, "retryable", False))
+    return portable
 
 
 def main() -> None:
@@ -265,10 +290,3 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="fetch worker %(levelname)s: %(message)s")
     with replies:
         _serve(sys.stdin.buffer, replies)
-
-
-if __name__ == "__main__":
-    # Run the imported module's main, not this __main__ copy: pickled classes must be ledger.indexer.worker's.
-    from ledger.indexer.worker import main as worker_main
-
-    worker_main()

@@ -8,7 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import BigInteger, ColumnElement, Index, Integer, MetaData, Table, Text, UniqueConstraint, func
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ledger.store.types import ADDRESS, HASH, UTCDateTime
@@ -61,7 +72,8 @@ def topic1_prefix(topic: ColumnElement[str | None]) -> ColumnElement[str]:
     of the size and a backfill measurably faster (scripts/bench/indexer.py). A query names both, the prefix for
     the index and the whole topic for the answer: `topic1_prefix(c.topic1) == prefix_of(id), c.topic1 == id`.
     """
-    return func.substr(topic, 3, TOPIC1_PREFIX_DIGITS)
+    # Literal arguments, not bound parameters: SQLite matches an expression index only to the same literal text.
+    return func.substr(topic, literal_column("3"), literal_column(str(TOPIC1_PREFIX_DIGITS)))
 
 
 def prefix_of(topic: str) -> str:

@@ -27,6 +27,7 @@ TAMPERING: dict[str, Callable[[dict[str, Any]], None]] = {  # what `tamper` does
     "foreign_log": lambda log: log.update(address="0x" + "de" * 20),
     "log_without_block_hash": lambda log: log.pop("blockHash"),
 }
+DUPLICATED = "duplicate_log"  # the answer's first log, twice
 MAX_FAULTS_IN_A_ROW = 2  # below the indexer's five attempts per call: every call gets through in the end
 
 
@@ -116,7 +117,10 @@ class FaultyRpcProxy:
                 return content
             self.tamper = None
             self.injected[tamper] += 1
-        TAMPERING[tamper](answer["result"][0])
+        if tamper == DUPLICATED:
+            answer["result"].append(dict(answer["result"][0]))
+        else:
+            TAMPERING[tamper](answer["result"][0])
         return json.dumps(answer).encode()
 
     def _choose_fault(self, request: Any) -> str | None:

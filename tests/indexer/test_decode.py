@@ -90,6 +90,14 @@ def _sample(abi_type: str, rng: random.Random) -> object:
     """A random value of `abi_type`, as eth_abi takes it; extreme values included."""
     if abi_type.endswith("[]"):
         return [_sample(abi_type[:-2], rng) for _ in range(rng.randrange(4))]
+    if abi_type.endswith("]"):
+        inner, size = abi_type[:-1].rsplit("[", 1)
+        return [_sample(inner, rng) for _ in range(int(size))]
+    if abi_type.startswith("int"):
+        bits = int(abi_type[3:] or 256)
+        return rng.choice(
+            [0, -1, -(2 ** (bits - 1)), 2 ** (bits - 1) - 1, rng.randrange(-(2 ** (bits - 1)), 2**bits // 2)]
+        )
     if abi_type == "address":
         return Web3.to_checksum_address(rng.randbytes(20))
     if abi_type == "bool":
@@ -115,12 +123,48 @@ def _mirror_form(value: object) -> object:
     return value
 
 
+def _event(name: str, *inputs: tuple[str, str, bool]) -> dict[str, object]:
+    fields = [{"name": field, "type": kind, "indexed": indexed} for field, kind, indexed in inputs]
+    return {"type": "event", "name": name, "anonymous": False, "inputs": fields}
+
+
+# Layouts none of our events has yet: static arrays, signed integers, indexed values with no word reader.
+OTHER_LAYOUTS = [
+    _event("Arrays", ("amounts", "uint96[]", False), ("pair", "bytes32[2]", False), ("delta", "int256", False)),
+    _event("StaticArray", ("id", "bytes32", True), ("pair", "uint8[3]", False), ("flag", "bool", False)),
+    _event("Signed", ("delta", "int64", True), ("owner", "address", True), ("tag", "bytes4", False)),
+]
+
+
 def test_every_event_of_the_abi_decodes_as_web3_decodes_it(abi: list[dict[str, object]]) -> None:
+    _decodes_as_web3(abi, minimum_events=24)  # every event the projections use, and the OpenZeppelin ones
+
+
+def test_other_layouts_decode_as_web3_decodes_them() -> None:
+    _decodes_as_web3(OTHER_LAYOUTS, minimum_events=3)
+
+
+def test_a_word_with_non_zero_padding_is_refused(abi: list[dict[str, object]]) -> None:
+    decoder = EventDecoder([abi])
+    process, bidder = "0x" + "01" * 32, "0x" + "00" * 12 + "ab" * 20
+    data = encode(["bytes32", "bool", "address"], [b"\x01" * 32, True, "0x" + "00" * 20])
+    good = _log((decoder.topic_of("BidCommitted"), process, bidder), data)
+    assert decoder.decode(good) is not None
+    spoiled = [
+        good._replace(topics=(good.topics[0], process, "0x" + "ff" + bidder[4:])),  # an address with upper bytes set
+        good._replace(data=good.data[:66] + "0" * 63 + "2" + good.data[130:]),  # a bool of 2
+    ]
+    for log in spoiled:
+        with pytest.raises(UndecodableLogError, match="not a valid encoding"):
+            decoder.decode(log)
+
+
+def _decodes_as_web3(abi: list[dict[str, object]], minimum_events: int) -> None:
     contract = Web3().eth.contract(abi=abi)
     decoder = EventDecoder([abi])
     rng = random.Random(20261124)
     events = [entry for entry in abi if entry["type"] == "event"]
-    assert len(events) >= 24  # every event the projections use, and the OpenZeppelin ones
+    assert len(events) >= minimum_events
     for entry in events:
         inputs: list[dict[str, Any]] = entry["inputs"]  # type: ignore[assignment]
         for _ in range(8):

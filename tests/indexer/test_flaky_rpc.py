@@ -83,7 +83,11 @@ def test_an_error_page_instead_of_json_is_retried_like_an_unavailable_node(
 
 @pytest.mark.parametrize(
     ("fault", "message"),
-    [("foreign_log", "returned a log of 0xdede"), ("log_without_block_hash", "malformed log .KeyError: 'blockHash'")],
+    [
+        ("foreign_log", "returned a log of 0xdede"),
+        ("log_without_block_hash", "malformed log .KeyError: 'blockHash'"),
+        ("duplicate_log", "twice"),
+    ],
 )
 def test_a_tampered_log_answer_stops_the_indexer_and_writes_nothing(
     fault: str,

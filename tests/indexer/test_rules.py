@@ -1,11 +1,16 @@
-"""Every event of the ledger has a projection rule, except the access-control bookkeeping OpenZeppelin emits."""
+"""Every event of the ledger has a projection rule, except the access-control bookkeeping OpenZeppelin emits;
+the apply stage's positional rows match the table."""
 
 from __future__ import annotations
 
 import json
 
+from ledger.indexer.apply import RAW_LOG_COLUMNS, insert_columns
+from ledger.indexer.fetch import RawLog
 from ledger.indexer.project import ENTITY_COLUMN, RULES, TABLES_READ
 from ledger.indexer.working_set import MUTABLE_KEYS
+from ledger.store.models import RawLog as RawLogRow
+from ledger.store.models import table_of
 from tests.helpers import PROJECT_DIR
 
 NOT_PROJECTED = {"RoleGranted", "RoleRevoked", "RoleAdminChanged", "EIP712DomainChanged"}  # roles: via accounts
@@ -22,3 +27,8 @@ def test_the_tables_a_rule_reads_are_mutable_tables_of_known_entities() -> None:
     assert set(TABLES_READ) <= set(RULES)
     for tables in TABLES_READ.values():
         assert all(table in MUTABLE_KEYS and table in ENTITY_COLUMN for table in tables), tables
+
+
+def test_raw_log_rows_are_built_in_the_tables_column_order() -> None:
+    assert tuple(column.name for column in insert_columns(table_of(RawLogRow))) == RAW_LOG_COLUMNS
+    assert RawLog._fields[:6] == RAW_LOG_COLUMNS[1:7]  # apply_range takes them positionally after the chain id

@@ -18,10 +18,10 @@ from web3 import Web3
 
 from ledger.chain.client import connect
 from ledger.chain.ledger_contract import LedgerContract
-from ledger.errors import ChainUnavailableError
+from ledger.errors import ChainUnavailableError, ContractRevertError, TransactionTimeoutError
 from ledger.indexer.fetch import LogRangeError
 from ledger.indexer.runner import build_indexer
-from ledger.indexer.worker import FetchWorker, fetch_range, worker_config
+from ledger.indexer.worker import FetchWorker, WorkerError, _portable, fetch_range, worker_config
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 from tests.helpers import PROJECT_DIR
@@ -167,3 +167,13 @@ def test_a_catch_up_whose_worker_dies_finishes_in_process_with_the_same_rows(
     assert dump(engine, CHAIN_ID, with_blocks=False) == expected
     assert _workers_of(os.getpid()) == []
     engine.dispose()
+
+
+def test_an_error_the_parent_could_not_load_crosses_as_a_worker_error_that_keeps_its_retryability() -> None:
+    unloadable = ContractRevertError("Refused", {"why": 1})  # pickles, but cannot be rebuilt from its message
+    portable = _portable(unloadable)
+    assert isinstance(portable, WorkerError) and "ContractRevertError: reverted: Refused(why=1)" in str(portable)
+    assert portable.retryable is False
+    assert _portable(ChainUnavailableError("node down")).retryable is True
+    timeout = _portable(TransactionTimeoutError("slow"))
+    assert type(timeout) is TransactionTimeoutError and timeout.retryable

@@ -88,19 +88,24 @@ def test_0002_swaps_the_topic1_index_and_keeps_the_rows_both_ways(database_url: 
     engine.dispose()
 
 
-def test_looking_up_an_entitys_logs_uses_the_prefix_index(database_url: str) -> None:
+def test_looking_up_an_entitys_logs_searches_the_prefix_index_on_both_columns(database_url: str) -> None:
     engine = make_engine(database_url)
     upgrade_schema(engine)
     query = raw_logs_with_topic1(1, [PROCESS_ID, "0x" + "cd" * 32])
+    compiled = query.compile(engine, compile_kwargs={"render_postcompile": True})  # bound parameters, as run
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection.execute(text("SET enable_seqscan = off"))  # an empty table would be scanned otherwise
-        compiled = query.compile(engine, compile_kwargs={"literal_binds": True})
-        plan = " ".join(
-            str(row)
-            for row in connection.execute(
-                text(f"EXPLAIN {'QUERY PLAN ' if engine.dialect.name == 'sqlite' else ''}{compiled}")
-            )
+            connection.execute(text("SET plan_cache_mode = force_generic_plan"))  # as a prepared statement plans
+        explain = "EXPLAIN QUERY PLAN" if engine.dialect.name == "sqlite" else "EXPLAIN"
+        statement = connection.exec_driver_sql(
+            f"{explain} {compiled}",
+            (compiled.positiontup and tuple(compiled.params[name] for name in compiled.positiontup)) or compiled.params,
         )
+        plan = " ".join(str(row) for row in statement)
     assert "ix_raw_logs_topic1_prefix" in plan, plan
+    if engine.dialect.name == "sqlite":  # both columns of the index, not just chain_id
+        assert "(chain_id=? AND <expr>" in plan, plan
+    else:
+        assert "substr" in plan.split("Index Cond:")[1], plan
     engine.dispose()
