@@ -194,7 +194,8 @@ def load_working_set(
     connection: Connection, chain_id: int, needs: Iterable[tuple[str, str]], cache: RowCache | None = None
 ) -> tuple[WorkingSet, Loaded]:
     """The rows of `needs` (table, entity id) pairs, from the cache or the database, with what they were."""
-    working, loaded = WorkingSet(chain_id), Loaded()
+    working = WorkingSet(chain_id)
+    loaded: Loaded = {}
     missing: dict[str, set[str]] = {}
     for name, entity_id in needs:
         cached = cache.rows(name, entity_id) if cache is not None else None

@@ -157,8 +157,8 @@ class Indexer:
         lives as long as this call and is dropped whenever the chain moved under it.
         """
         chain_id = self._check_chain()
-        first = start = self._resume_block(chain_id)
-        head = retrying(lambda: fetch_head(self._w3))
+        head = self._head()
+        first = start = self._resume_block(chain_id, head)
         target = head - self._confirmations
         events, cache = 0, RowCache()
         with self._ranges(target - start + 1) as ranges:
@@ -180,7 +180,7 @@ class Indexer:
                     events += self._apply(chain_id, fetched, head, cache)
                 except _ChainMoved:
                     cache.clear()
-                    start = self._resume_block(chain_id)
+                    start = self._resume_block(chain_id, self._head())
                     continue
                 if on_progress is not None:
                     on_progress(first, fetched.end, target, events)
@@ -271,7 +271,10 @@ class Indexer:
             )
         return chain_id
 
-    def _resume_block(self, chain_id: int) -> int:
+    def _head(self) -> int:
+        return retrying(lambda: fetch_head(self._w3))
+
+    def _resume_block(self, chain_id: int, head: int) -> int:
         """The first block to index; rolls back first if the chain no longer has the checkpoint block."""
         with self._engine.begin() as connection:
             checkpoint = connection.execute(
@@ -280,15 +283,15 @@ class Indexer:
             if checkpoint is None:
                 return self._deployment.start_block
             number, expected_hash = int(checkpoint[0]), str(checkpoint[1])
-            if self._still_canonical(number, expected_hash):
+            if self._still_canonical(number, expected_hash, head):
                 return number + 1
             floor = self._deployment.start_block - 1
             ancestor = find_common_ancestor(self._w3, connection, chain_id, number, self._max_reorg_depth, floor)
             roll_back(connection, chain_id, ancestor, self._decoder)
             return ancestor.number + 1
 
-    def _still_canonical(self, number: int, expected_hash: str) -> bool:
-        if number > retrying(lambda: fetch_head(self._w3)):
+    def _still_canonical(self, number: int, expected_hash: str, head: int) -> bool:
+        if number > head:
             return False
         found: BlockHeader = retrying(lambda: fetch_headers(self._w3, [number]))[number]
         return found.hash == expected_hash

@@ -182,18 +182,14 @@ class FetchWorker:
         self._replies.close()
 
     def _send(self, message: object) -> None:
-        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        data = memoryview(len(payload).to_bytes(_HEADER_BYTES, "big") + payload)
         try:
-            while data:  # the pipe is unbuffered: a write may take only part
-                data = data[self._requests.write(data) or 0 :]
+            _write_frame(self._requests, message)
         except OSError as exc:
             raise self._gone() from exc
 
     def _receive(self) -> object:
         try:
-            size = int.from_bytes(_read_exactly(self._replies, _HEADER_BYTES), "big")
-            return pickle.loads(_read_exactly(self._replies, size))
+            return _read_frame(self._replies)
         except (EOFError, OSError) as exc:
             raise self._gone() from exc
 
@@ -201,6 +197,21 @@ class FetchWorker:
         code = self._process.poll()
         state = "is not answering" if code is None else f"exited with code {code}"
         return WorkerGoneError(f"the indexer's fetch worker {state}; see its error output above")
+
+
+def _write_frame(stream: IO[bytes], message: object) -> None:
+    """One message: its pickle's length in 8 bytes, then the pickle. Loops, as a raw pipe may take only part."""
+    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    data = memoryview(len(payload).to_bytes(_HEADER_BYTES, "big") + payload)
+    while data:
+        data = data[stream.write(data) or 0 :]
+    stream.flush()
+
+
+def _read_frame(stream: IO[bytes]) -> object:
+    """The next message _write_frame wrote; EOFError when the stream ends between two."""
+    size = int.from_bytes(_read_exactly(stream, _HEADER_BYTES), "big")
+    return pickle.loads(_read_exactly(stream, size))
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes:
@@ -229,17 +240,17 @@ def worker_config(w3: Web3, addresses: Iterable[str], abis: Iterable[list[dict[s
 
 
 def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
-    config = _read_message(requests)
+    config = _read_frame(requests)
     assert isinstance(config, WorkerConfig)
     provider = HTTPProvider(config.rpc_url, request_kwargs=config.request_kwargs)
     provider.exception_retry_configuration = config.retry_configuration
     w3 = Web3(provider)
     decoder = EventDecoder(config.abis)
     gc.freeze()  # what is alive now lives as long as the child: no collection need walk it again
-    _write_message(replies, _READY)
+    _write_frame(replies, _READY)
     while True:
         try:
-            request = _read_message(requests)
+            request = _read_frame(requests)
         except EOFError:
             return  # the parent is done, or gone
         start, end = _block_range(request)
@@ -247,7 +258,7 @@ def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
             reply: object = _WireRange.of(fetch_range(w3, decoder, config.addresses, start, end))
         except Exception as error:  # every failure goes back to the parent, which decides; nothing is swallowed
             reply = _portable(error)
-        _write_message(replies, reply)
+        _write_frame(replies, reply)
 
 
 def _block_range(request: object) -> tuple[int, int]:
@@ -256,27 +267,14 @@ def _block_range(request: object) -> tuple[int, int]:
     return request[0], request[1]
 
 
-def _read_message(stream: IO[bytes]) -> object:
-    header = stream.read(_HEADER_BYTES)
-    if len(header) < _HEADER_BYTES:
-        raise EOFError("no more requests")
-    data = stream.read(int.from_bytes(header, "big"))
-    return pickle.loads(data)
-
-
-def _write_message(stream: IO[bytes], message: object) -> None:
-    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(len(data).to_bytes(_HEADER_BYTES, "big") + data)
-    stream.flush()
-
-
 def _portable(error: Exception) -> Exception:
     """`error` if the parent can load it back as it is, else a ledger error with its text and retryability."""
     try:
-        if type(pickle.loads(pickle.dumps(error))) is type(error):
-            return error
-    except Exception:
-        pass
+        loads_back = type(pickle.loads(pickle.dumps(error))) is type(error)
+    except Exception:  # any failure to round-trip means it cannot cross as it is
+        loads_back = False
+    if loads_back:
+        return error
     portable = WorkerError(f"{type(error).__name__}: {error}")
     portable.retryable = bool(getattr(error, "retryable", False))
     return portable
