@@ -19,7 +19,7 @@ from ledger.indexer.fetch import MalformedRpcResponse
 from ledger.indexer.runner import build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
-from tests.indexer.mirror import assert_mirror_matches_scenario, dump, fresh_dump
+from tests.indexer.mirror import assert_mirror_equals_a_fresh_index, assert_mirror_matches_scenario, dump
 from tests.indexer.rpc_proxy import RANDOM_FAULTS, FaultyRpcProxy
 from tests.indexer.scenario import run_scenario
 
@@ -62,8 +62,7 @@ def test_indexer_through_a_flaky_node_ends_with_the_mirror_of_a_direct_index(
 
     assert set(proxy.injected) == {*RANDOM_FAULTS, "range_refused"}, proxy.injected
     assert_mirror_matches_scenario(engine, CHAIN_ID, scenario, ledger_contract)
-    expected = fresh_dump(settings, w3, f"sqlite:///{tmp_path / 'direct.sqlite3'}", CHAIN_ID)
-    assert dump(engine, CHAIN_ID, with_blocks=False) == expected
+    assert_mirror_equals_a_fresh_index(engine, settings, w3, tmp_path, CHAIN_ID)
     engine.dispose()
 
 

@@ -28,7 +28,7 @@ from ledger.demo import FINANCE, PURCHASER
 from ledger.settings import Settings
 from ledger.store.database import make_engine
 from ledger.store.models import Checkpoint
-from tests.indexer.mirror import assert_mirror_is_on_chain, dump, fresh_dump, open_mirror, rows
+from tests.indexer.mirror import assert_mirror_equals_a_fresh_index, assert_mirror_is_on_chain, open_mirror, rows
 from tests.indexer.rpc_proxy import FaultyRpcProxy
 from tests.indexer.scenario import ACCEPTANCE, PayableContract, document, payable_contract, payment_args
 
@@ -126,8 +126,7 @@ def test_reorged_payment_leaves_no_row_and_mirror_equals_fresh_index(
     milestones = {row["milestone_id"]: row["state"] for row in rows(engine, "milestones", CHAIN_ID)}
     assert milestones["0x" + contract.delivered.hex()] == "delivered"
     assert_mirror_is_on_chain(engine, w3, CHAIN_ID, ledger_contract.contract.address)
-    expected = fresh_dump(settings, w3, f"sqlite:///{tmp_path / 'fresh.sqlite3'}", CHAIN_ID)
-    assert dump(engine, CHAIN_ID, with_blocks=False) == expected
+    assert_mirror_equals_a_fresh_index(engine, settings, w3, tmp_path, CHAIN_ID)
     engine.dispose()
 
 
@@ -173,8 +172,7 @@ def test_reorg_while_a_catch_up_is_under_way_is_rolled_back_within_that_catch_up
     payment_txs = {row["tx_hash"] for row in rows(engine, "payments", CHAIN_ID)}
     assert orphan["transactionHash"].to_0x_hex() not in payment_txs and len(payment_txs) == 1
     assert_mirror_is_on_chain(engine, w3, CHAIN_ID, ledger_contract.contract.address)
-    expected = fresh_dump(settings, w3, f"sqlite:///{tmp_path / 'fresh.sqlite3'}", CHAIN_ID)
-    assert dump(engine, CHAIN_ID, with_blocks=False) == expected
+    assert_mirror_equals_a_fresh_index(engine, settings, w3, tmp_path, CHAIN_ID)
     engine.dispose()
     observer.dispose()
 
@@ -196,6 +194,5 @@ def test_one_block_reorg_of_a_payment_after_a_long_quiet_stretch_rolls_back_one_
     assert w3.eth.get_block(head)["hash"] != orphan_tx["blockHash"]
     indexer.catch_up()
 
-    expected = fresh_dump(settings, w3, f"sqlite:///{tmp_path / 'fresh.sqlite3'}", CHAIN_ID)
-    assert dump(engine, CHAIN_ID, with_blocks=False) == expected
+    assert_mirror_equals_a_fresh_index(engine, settings, w3, tmp_path, CHAIN_ID)
     engine.dispose()

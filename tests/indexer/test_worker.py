@@ -25,7 +25,7 @@ from ledger.indexer.worker import FetchWorker, WorkerError, _portable, fetch_ran
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 from tests.helpers import PROJECT_DIR
-from tests.indexer.mirror import assert_mirror_matches_scenario, dump, fresh_dump
+from tests.indexer.mirror import assert_mirror_equals_a_fresh_index, assert_mirror_matches_scenario
 from tests.indexer.rpc_proxy import FaultyRpcProxy
 from tests.indexer.scenario import run_scenario
 
@@ -163,8 +163,7 @@ def test_a_catch_up_whose_worker_dies_finishes_in_process_with_the_same_rows(
     assert killed and not _running(killed[0])
     assert result.to_block == w3.eth.block_number
     assert_mirror_matches_scenario(engine, CHAIN_ID, scenario, ledger_contract)
-    expected = fresh_dump(settings, w3, f"sqlite:///{tmp_path / 'direct.sqlite3'}", CHAIN_ID)
-    assert dump(engine, CHAIN_ID, with_blocks=False) == expected
+    assert_mirror_equals_a_fresh_index(engine, settings, w3, tmp_path, CHAIN_ID)
     assert _workers_of(os.getpid()) == []
     engine.dispose()
 
