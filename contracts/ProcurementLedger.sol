@@ -10,14 +10,17 @@ import {Organisations} from "./ledger/Organisations.sol";
 
 /// @title Procurement ledger
 /// @notice One deployment holding the whole procurement record: organisations and roles, budgets, the process
-/// from planning to completion, sealed bids, contracts, milestones, payments, complaints, audit notes and document
-/// anchors. The parts live in their own source files; they share one deployment so a step costs no cross-contract
-/// calls. `multicall` batches many writes of one writer into one transaction.
+/// from planning to completion, sealed bids, contracts with their payment schedules, milestones, payments,
+/// complaints, audit notes and document anchors. The parts live in their own source files; they share one
+/// deployment so a step costs no cross-contract calls. `multicall` batches many writes of one writer into one
+/// transaction.
 contract ProcurementLedger is Agreements, DocumentAnchors, Multicall {
-    constructor(address admin) Organisations(admin) EIP712("ProcurementLedger", "1") {}
+    /// @param adminDelay Seconds a new admin must wait before accepting the role (OpenZeppelin
+    /// AccessControlDefaultAdminRules); must be positive.
+    constructor(uint48 adminDelay, address admin) Organisations(adminDelay, admin) EIP712("ProcurementLedger", "2") {}
 
     /// @inheritdoc IProcurementLedger
     function version() external pure returns (string memory) {
-        return "1.0.0";
+        return "2.0.0";
     }
 }

@@ -1,4 +1,4 @@
-"""Demo data: fictional organisations, budgets and three processes at different stages.
+"""Demo data: fictional organisations, a budget line and three processes at different stages.
 
 Loading is idempotent: each step checks the chain first, so running it again records nothing new. Documents are
 kept off chain in the data directory, named by their SHA-256; only the hashes go on chain.
@@ -11,8 +11,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from web3 import Web3
-
 from ledger.chain.accounts import deployer_account, derive_account
 from ledger.chain.bids import bid_commitment
 from ledger.chain.ledger_contract import (
@@ -20,8 +18,12 @@ from ledger.chain.ledger_contract import (
     FINANCE_ROLE,
     PURCHASER_ROLE,
     SUPPLIER_ROLE,
+    ZERO_HASH,
     LedgerContract,
+    organisation_id_of,
     process_id_of,
+    reference,
+    scoped_id,
 )
 from ledger.chain.sender import TransactionSender
 from ledger.settings import Settings
@@ -45,7 +47,7 @@ class DemoOrganisation:
     @property
     def org_id(self) -> bytes:
         """keccak256 of the registry id, the organisation's id on chain."""
-        return bytes(Web3.keccak(text=self.registry_id))
+        return organisation_id_of(self.registry_id)
 
 
 @dataclass(frozen=True)
@@ -74,26 +76,35 @@ SUPPLIER_B = DemoOrganisation("91330100DEMO0004SB", "Northgate Civil Engineering
 AUDITOR = DemoOrganisation("11330100DEMO0005AU", "Riverside City Audit Office", AUDITOR_ROLE, 5)
 ORGANISATIONS = (PURCHASER, FINANCE, SUPPLIER_A, SUPPLIER_B, AUDITOR)
 
+# The purchaser's OCDS ocid prefix: it may open only processes whose ocid begins with it and a "-".
+OCID_PREFIX = "ocds-pl0001"
 BUDGET_CODE = "2026-RIVERSIDE-GENERAL-014"
+BUDGET_ID = scoped_id(FINANCE.org_id, reference(BUDGET_CODE))
 BUDGET_AMOUNT = 50_000_000_00  # 50 million in cents
 
 DEMO_PROCESSES = (
     DemoProcess(
-        "ocds-pl0001-2026-0001",
+        f"{OCID_PREFIX}-2026-0001",
         "Resurfacing of Riverside Road (2.4 km)",
         "Open tender. Works to be completed within 120 days of signature.",
     ),
     DemoProcess(
-        "ocds-pl0001-2026-0002",
+        f"{OCID_PREFIX}-2026-0002",
         "Maintenance of the water-treatment control system",
         "Single source: only the original vendor holds the control system's source and certification.",
     ),
     DemoProcess(
-        "ocds-pl0001-2026-0003",
+        f"{OCID_PREFIX}-2026-0003",
         "市政府办公楼物业管理服务 (Facility management of the city hall)",
         "公开招标。服务期三年。",
     ),
 )
+
+# The single-source contract: four quarterly milestones, the first delivered, accepted and paid.
+CONTRACT_NUMBER = "CT-2026-0002"
+QUARTER_AMOUNT = 105_000_00
+MILESTONES = tuple(f"{CONTRACT_NUMBER}/Q{quarter}" for quarter in range(1, 5))
+VOUCHER_NUMBER = "TV-2026-000187"
 
 
 class _Recorder:
@@ -121,18 +132,22 @@ class _Recorder:
 
 
 def set_up_organisations_and_budget(settings: Settings, ledger: LedgerContract) -> bytes:
-    """Register the demo organisations and approve the demo budget line, if not done yet; returns its id."""
-    recorder = _Recorder(settings, ledger)
-    return _organisations_and_budget(recorder)
+    """Register the demo organisations and the purchaser's ocid prefix, and approve the demo budget line, if not
+    done yet; returns the line's id."""
+    return _organisations_and_budget(_Recorder(settings, ledger))
 
 
 def _organisations_and_budget(recorder: _Recorder) -> bytes:
     _register_organisations(recorder)
-    budget_id = bytes(Web3.keccak(text=BUDGET_CODE))
-    if recorder.ledger.call("budget", budget_id)[2] == 0:
+    if recorder.ledger.call("ocidPrefixOwner", OCID_PREFIX) == ZERO_HASH:
+        recorder.send(recorder.admin, "registerOcidPrefix", PURCHASER.org_id, OCID_PREFIX)
+    if recorder.ledger.call("budget", BUDGET_ID)[2] == 0:
         approval = recorder.document(f"Budget {BUDGET_CODE}: 50,000,000.00 CNY for fiscal year 2026.")
-        recorder.send(recorder.as_(FINANCE), "approveBudget", budget_id, 2026, BUDGET_AMOUNT, b"CNY", approval)
-    return budget_id
+        recorder.send(
+            recorder.as_(FINANCE), "approveBudget", reference(BUDGET_CODE), 2026, BUDGET_AMOUNT, b"CNY", approval,
+            [PURCHASER.org_id],
+        )  # fmt: skip
+    return BUDGET_ID
 
 
 def load_demo_data(settings: Settings, ledger: LedgerContract) -> int:
@@ -144,7 +159,7 @@ def load_demo_data(settings: Settings, ledger: LedgerContract) -> int:
         _keep(recorder.folder, process.doc_hash, process.document)
         if not ledger.process_exists(process.ocid):
             method = SINGLE_SOURCE if process is DEMO_PROCESSES[1] else OPEN_TENDER
-            rationale = recorder.document(f"Single-source justification for {process.ocid}") if method else bytes(32)
+            rationale = recorder.document(f"Single-source justification for {process.ocid}") if method else ZERO_HASH
             args = (process.ocid, budget_id, method, process.doc_hash, rationale)
             recorder.send(recorder.as_(PURCHASER), "createProcess", *args)
             created += 1
@@ -155,10 +170,10 @@ def load_demo_data(settings: Settings, ledger: LedgerContract) -> int:
 
 def _register_organisations(recorder: _Recorder) -> None:
     for org in ORGANISATIONS:
-        if recorder.ledger.call("organisationRole", org.org_id) == b"\x00" * 32:
+        if recorder.ledger.call("organisation", org.org_id)[0] == ZERO_HASH:
             recorder.send(recorder.admin, "registerOrganisation", org.org_id, org.role)
         account = recorder.as_(org).address
-        if recorder.ledger.call("organisationOf", account) == b"\x00" * 32:
+        if recorder.ledger.call("organisationOf", account) == ZERO_HASH:
             recorder.send(recorder.admin, "addOrganisationAccount", org.org_id, account)
 
 
@@ -173,38 +188,39 @@ def _advance_open_tender(recorder: _Recorder, process_id: bytes) -> None:
         tender = recorder.document("Tender documents: bill of quantities, technical specification, evaluation method.")
         recorder.send(recorder.as_(PURCHASER), "openTender", process_id, now + 30 * DAY, now + 31 * DAY, tender)
     for supplier, amount in ((SUPPLIER_A, 1_874_500_00), (SUPPLIER_B, 1_912_000_00)):
-        bidder = recorder.as_(supplier).address
-        if recorder.ledger.call("bidOf", process_id, bidder)[0] != b"\x00" * 32:
+        if recorder.ledger.call("bidOf", process_id, supplier.org_id)[0] != ZERO_HASH:
             continue
         # A real supplier keeps its bid document and salt private until the reveal; the demo derives them.
         bid_doc = hashlib.sha256(f"bid of {supplier.name}".encode()).digest()
         salt = hashlib.sha256(f"demo salt {supplier.registry_id}".encode()).digest()
-        commitment = bid_commitment(process_id, bidder, amount, bid_doc, salt)
+        commitment = bid_commitment(process_id, supplier.org_id, amount, bid_doc, salt)
         recorder.send(recorder.as_(supplier), "commitBid", process_id, commitment)
 
 
 def _advance_single_source(recorder: _Recorder, process_id: bytes) -> None:
-    """Award, sign, deliver, accept and pay part of a single-source contract."""
+    """Award, sign with a quarterly payment schedule, deliver, accept and pay the first quarter."""
     purchaser, supplier = recorder.as_(PURCHASER), recorder.as_(SUPPLIER_A)
-    contract_id = bytes(Web3.keccak(text="CT-2026-0002"))
-    milestone_id = bytes(Web3.keccak(text="CT-2026-0002/M1"))
-    value = 420_000_00
+    milestone_ids = [reference(name) for name in MILESTONES]
+    value = QUARTER_AMOUNT * len(MILESTONES)
     if _stage(recorder, process_id) == PLANNING:
         award = recorder.document("Award decision: single source to Harbour Roadworks Ltd.")
-        recorder.send(purchaser, "awardProcess", process_id, supplier.address, value, award)
+        recorder.send(purchaser, "awardProcess", process_id, SUPPLIER_A.org_id, value, award)
     if _stage(recorder, process_id) == AWARDED:
-        contract = recorder.document("Maintenance contract CT-2026-0002, 12 months.")
-        recorder.send(purchaser, "signContract", process_id, contract_id, value, contract)
+        contract = recorder.document(f"Maintenance contract {CONTRACT_NUMBER}, 12 months, paid quarterly.")
+        schedule = [QUARTER_AMOUNT] * len(MILESTONES)
+        recorder.send(
+            purchaser, "signContract", process_id, reference(CONTRACT_NUMBER), value, contract, milestone_ids, schedule
+        )
     if _stage(recorder, process_id) == CONTRACTED:
         report = recorder.document("Delivery report: quarterly maintenance Q1 done.")
-        recorder.send(supplier, "recordMilestone", process_id, contract_id, milestone_id, DELIVERY, report)
+        recorder.send(supplier, "recordMilestone", process_id, milestone_ids[0], DELIVERY, report)
         acceptance = recorder.document("Acceptance report (履约验收): Q1 maintenance accepted.")
-        recorder.send(purchaser, "recordMilestone", process_id, contract_id, milestone_id, ACCEPTANCE, acceptance)
-    if _stage(recorder, process_id) == IMPLEMENTATION and recorder.ledger.call("agreementOf", process_id)[2] == 0:
-        voucher = recorder.document("Treasury voucher TV-2026-000187: 105,000.00 CNY.")
+        recorder.send(purchaser, "recordMilestone", process_id, milestone_ids[0], ACCEPTANCE, acceptance)
+    if not recorder.ledger.call("paymentRecorded", process_id, reference(VOUCHER_NUMBER)):
+        voucher = recorder.document(f"Treasury voucher {VOUCHER_NUMBER}: 105,000.00 CNY.")
         recorder.send(
-            recorder.as_(FINANCE), "recordPayment", process_id, contract_id, milestone_id, 105_000_00,
-            supplier.address, voucher,
+            recorder.as_(FINANCE), "recordPayment", process_id, reference(VOUCHER_NUMBER), milestone_ids[0],
+            QUARTER_AMOUNT, supplier.address, voucher,
         )  # fmt: skip
 
 

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     tx_timeout: float = Field(default=30.0, gt=0, description="seconds to wait for a transaction receipt")
     mnemonic: SecretStr = SecretStr(DEV_MNEMONIC)
     deployer_key: SecretStr | None = Field(default=None, description="hex private key; overrides the mnemonic")
+    admin_delay: int = Field(
+        default=2 * 86_400,
+        ge=1,
+        le=30 * 86_400,
+        description="seconds a new ledger admin waits before accepting the role (set at deployment)",
+    )
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:

@@ -6,12 +6,11 @@ import hashlib
 import socket
 from pathlib import Path
 
-from web3 import Web3
 from web3.types import TxReceipt
 
 from ledger.chain.accounts import derive_account
 from ledger.chain.ledger_contract import LedgerContract
-from ledger.demo import BUDGET_CODE, PURCHASER
+from ledger.demo import BUDGET_ID, PURCHASER
 from ledger.settings import Settings
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -25,8 +24,8 @@ def free_port() -> int:
 
 
 def open_process(settings: Settings, ledger: LedgerContract, ocid: str) -> TxReceipt:
-    """Create open-tender process `ocid` on the demo budget, as the demo purchaser."""
+    """Create open-tender process `ocid` (under the demo purchaser's ocid prefix) on the demo budget line, as the
+    demo purchaser; its notice's SHA-256 is that of the ocid."""
     purchaser = ledger.sender(derive_account(settings, PURCHASER.account_index))
-    budget_id = bytes(Web3.keccak(text=BUDGET_CODE))
     doc_hash = hashlib.sha256(ocid.encode()).digest()
-    return ledger.send(purchaser, "createProcess", ocid, budget_id, 0, doc_hash, bytes(32))
+    return ledger.send(purchaser, "createProcess", ocid, BUDGET_ID, 0, doc_hash, bytes(32))

@@ -26,6 +26,7 @@ class CompilerConfig:
     evm_version: str
     optimize: bool
     optimization_runs: int
+    via_ir: bool
     remappings: tuple[str, ...]
 
     @classmethod
@@ -43,6 +44,7 @@ class CompilerConfig:
             evm_version=str(section["evm_version"]),
             optimize=bool(section.get("optimize", True)),
             optimization_runs=int(section.get("optimization_runs", 200)),
+            via_ir=bool(section.get("via_ir", False)),
             remappings=tuple(section.get("import_remapping", ())),
         )
 
@@ -58,6 +60,7 @@ def standard_json_input(project_dir: Path, config: CompilerConfig) -> dict[str, 
     settings: dict[str, Any] = {
         "evmVersion": config.evm_version,
         "optimizer": {"enabled": config.optimize, "runs": config.optimization_runs},
+        "viaIR": config.via_ir,
         "remappings": list(config.remappings),
         "outputSelection": {"*": {"*": ["abi", "evm.bytecode.object", "evm.deployedBytecode.object", "metadata"]}},
     }

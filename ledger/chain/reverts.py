@@ -26,18 +26,22 @@ def _canonical_type(param: dict[str, Any]) -> str:
 
 
 class RevertDecoder:
-    """Knows every custom error in a set of ABIs, keyed by 4-byte selector."""
+    """Knows every custom error in a set of ABIs, keyed by 4-byte selector, and the functions, to name them."""
 
     def __init__(self, abis: Iterable[list[dict[str, Any]]]) -> None:
         self._errors: dict[bytes, tuple[str, list[str], list[str]]] = {}
+        self._functions: dict[bytes, tuple[str, list[str]]] = {}
         for abi in abis:
             for entry in abi:
-                if entry.get("type") != "error":
+                if entry.get("type") not in ("error", "function"):
                     continue
                 types = [_canonical_type(param) for param in entry["inputs"]]
                 names = [param["name"] or f"arg{i}" for i, param in enumerate(entry["inputs"])]
                 selector = function_signature_to_4byte_selector(f"{entry['name']}({','.join(types)})")
-                self._errors[selector] = (entry["name"], names, types)
+                if entry["type"] == "error":
+                    self._errors[selector] = (entry["name"], names, types)
+                else:
+                    self._functions[selector] = (entry["name"], names)
 
     def decode(self, data: bytes, function: str = "") -> ContractRevertError:
         """The error `data` encodes; unknown selectors are named by their hex so nothing is hidden."""
@@ -53,9 +57,21 @@ class RevertDecoder:
                     to_checksum_address(value) if kind == "address" else value
                     for kind, value in zip(types, abi_decode(types, payload), strict=True)
                 ]
-                return ContractRevertError(name, dict(zip(names, values, strict=True)), function)
+                return ContractRevertError(name, self._named(dict(zip(names, values, strict=True))), function)
         except DecodingError:
             pass  # falls through to the undecoded form below, which still shows the raw bytes
         if not data:
             return ContractRevertError("EmptyRevert", {}, function)
         return ContractRevertError(f"UnknownError_0x{selector.hex()}", {"data": "0x" + payload.hex()}, function)
+
+    def _named(self, args: dict[str, Any]) -> dict[str, Any]:
+        """DocumentHashMissing(action, argument) names a function by selector and a parameter by position: add
+        their names, so the refusal reads `createProcess`'s `docHash` instead of two numbers."""
+        action, position = args.get("action"), args.get("argument")
+        if isinstance(action, bytes) and isinstance(position, int) and action in self._functions:
+            function, parameters = self._functions[action]
+            named = {"function": function}
+            if position < len(parameters):
+                named["parameter"] = parameters[position]
+            return {**args, **named}
+        return args

@@ -33,7 +33,8 @@ def ensure_deployed(settings: Settings, w3: Web3) -> tuple[Deployment, bool]:
 def deploy(settings: Settings, w3: Web3) -> Deployment:
     """Deploy the contracts and record where they went."""
     artifact = load_artifact(settings.artifacts_dir, LEDGER)
-    deployment = LedgerContract.deploy(w3, artifact, deployer_account(settings), settings.tx_timeout)
+    admin = deployer_account(settings)
+    deployment = LedgerContract.deploy(w3, artifact, admin, settings.admin_delay, settings.tx_timeout)
     deployment.save(settings.deployment_file)
     return deployment
 

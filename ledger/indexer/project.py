@@ -19,6 +19,7 @@ _PROCESS_TABLES = (
 ENTITY_COLUMN: dict[str, str] = {
     "organisations": "org_id",
     "organisation_accounts": "org_id",
+    "ocid_prefixes": "org_id",
     "budgets": "budget_id",
     "anchors": "root",
     **dict.fromkeys(_PROCESS_TABLES, "process_id"),
@@ -27,10 +28,14 @@ ENTITY_KIND_OF_TABLE = {
     table: {"org_id": "org", "budget_id": "budget", "root": "anchor", "process_id": "process"}[column]
     for table, column in ENTITY_COLUMN.items()
 }
+# Every event names its entity's id as its first field (topic 1): raw_logs' topic1 index serves a replay.
 _ENTITY_OF_EVENT = {
     "OrganisationRegistered": ("org", "orgId"),
     "OrganisationAccountAdded": ("org", "orgId"),
     "OrganisationAccountRemoved": ("org", "orgId"),
+    "OrganisationSuspended": ("org", "orgId"),
+    "OrganisationReinstated": ("org", "orgId"),
+    "OcidPrefixRegistered": ("org", "orgId"),
     "BudgetApproved": ("budget", "budgetId"),
     "BudgetCommitmentChanged": ("budget", "budgetId"),
     "DocumentsAnchored": ("anchor", "root"),
@@ -41,21 +46,24 @@ _ENTITY_OF_EVENT = {
 TABLES_READ: dict[str, tuple[str, ...]] = {
     "OrganisationAccountAdded": ("organisation_accounts",),
     "OrganisationAccountRemoved": ("organisation_accounts",),
+    "OrganisationSuspended": ("organisations",),
+    "OrganisationReinstated": ("organisations",),
     "BudgetCommitmentChanged": ("budgets",),
     "TenderOpened": ("processes",),
     "TenderAmended": ("processes",),
     "BidCommitted": ("processes", "bids"),
+    "BidSignaturesCancelled": ("bids",),
     "BidRevealed": ("processes", "bids"),
     "EvaluationRecorded": ("processes",),
     "ProcessAwarded": ("processes",),
     "ProcessCancelled": ("processes",),
-    "ProcessCompleted": ("processes",),
+    "ProcessCompleted": ("processes", "contracts"),
     "ContractSigned": ("processes",),
     "ContractAmended": ("contracts",),
     "ContractTerminated": ("processes", "contracts"),
-    "MilestoneDelivered": ("processes", "contracts"),
-    "MilestoneAccepted": ("milestones",),
-    "PaymentRecorded": ("contracts",),
+    "MilestoneDelivered": ("processes", "milestones"),
+    "MilestoneAccepted": ("milestones", "contracts"),
+    "PaymentRecorded": ("contracts", "milestones"),
     "ComplaintFiled": ("processes",),
     "ComplaintResolved": ("processes", "complaints"),
 }

@@ -12,10 +12,11 @@ Args = Mapping[str, Any]
 
 # Tables whose rows change after they are written, with the columns that identify a row.
 MUTABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "organisations": ("org_id",),
     "organisation_accounts": ("org_id", "account"),
     "budgets": ("budget_id",),
     "processes": ("process_id",),
-    "bids": ("process_id", "bidder"),
+    "bids": ("process_id", "bidder_org"),
     "contracts": ("process_id",),
     "milestones": ("process_id", "milestone_id"),
     "complaints": ("process_id", "complaint_id"),

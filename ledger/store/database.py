@@ -66,9 +66,14 @@ def background_checkpoints(engine: Engine, interval: float = 0.05) -> Iterator[N
 
 
 def upgrade_schema(engine: Engine) -> None:
-    """Bring the database to the newest migration; a no-op when it is there already."""
+    """Bring the database to the newest migration, all or nothing; a no-op when it is there already."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # pysqlite opens a transaction only before a data change, so until the first one each CREATE or ALTER
+            # commits on its own: a crash in the middle would leave tables without the version row that says they
+            # are there, and every later upgrade would fail on them. SQLite's DDL is transactional: open it here.
+            connection.exec_driver_sql("BEGIN")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -28,7 +28,7 @@ class EventRef:
 
 
 class Organisation(EventRef, Base):
-    """A registered organisation and its role."""
+    """A registered organisation, its role, and the suspension (debarment) in force, if any."""
 
     __tablename__ = "organisations"
     __table_args__ = (UniqueConstraint("chain_id", "org_id"),)
@@ -37,6 +37,22 @@ class Organisation(EventRef, Base):
     chain_id: Mapped[int] = mapped_column(BigInteger)
     org_id: Mapped[str] = mapped_column(HASH)
     role: Mapped[str] = mapped_column(String(16))
+    suspended_by: Mapped[str | None] = mapped_column(HASH)
+    suspension_doc_hash: Mapped[str | None] = mapped_column(HASH)
+    suspended_tx_hash: Mapped[str | None] = mapped_column(HASH)
+
+
+class OcidPrefix(EventRef, Base):
+    """An ocid prefix registered to a purchaser organisation: its processes' ocids begin with it and a "-"."""
+
+    __tablename__ = "ocid_prefixes"
+    __table_args__ = (UniqueConstraint("chain_id", "prefix_hash"), Index(None, "chain_id", "org_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    chain_id: Mapped[int] = mapped_column(BigInteger)
+    org_id: Mapped[str] = mapped_column(HASH)
+    prefix_hash: Mapped[str] = mapped_column(HASH)
+    prefix: Mapped[str] = mapped_column(String(64))
 
 
 class OrganisationAccount(EventRef, Base):
@@ -55,7 +71,7 @@ class OrganisationAccount(EventRef, Base):
 
 
 class Budget(EventRef, Base):
-    """A budget line and how much of it awards and contracts have committed."""
+    """A budget line, the purchasers that may draw on it, and how much awards and contracts have committed."""
 
     __tablename__ = "budgets"
     __table_args__ = (UniqueConstraint("chain_id", "budget_id"),)
@@ -64,6 +80,8 @@ class Budget(EventRef, Base):
     chain_id: Mapped[int] = mapped_column(BigInteger)
     budget_id: Mapped[str] = mapped_column(HASH)
     finance_org: Mapped[str] = mapped_column(HASH)
+    budget_ref: Mapped[str] = mapped_column(HASH)
+    purchaser_orgs: Mapped[str] = mapped_column(Text)  # JSON list of organisation ids
     fiscal_year: Mapped[int] = mapped_column(Integer)
     amount: Mapped[int] = mapped_column(Amount())
     currency: Mapped[str] = mapped_column(String(3))
@@ -91,11 +109,11 @@ class Process(EventRef, Base):
     rationale_hash: Mapped[str | None] = mapped_column(HASH)
     bid_deadline: Mapped[int | None] = mapped_column(BigInteger)
     reveal_deadline: Mapped[int | None] = mapped_column(BigInteger)
-    amendments: Mapped[int] = mapped_column(Integer)
+    tender_amendments: Mapped[int] = mapped_column(Integer)
     bid_count: Mapped[int] = mapped_column(Integer)
     reveal_count: Mapped[int] = mapped_column(Integer)
     open_complaints: Mapped[int] = mapped_column(Integer)
-    awardee: Mapped[str | None] = mapped_column(ADDRESS)
+    supplier_org: Mapped[str | None] = mapped_column(HASH)
     award_amount: Mapped[int | None] = mapped_column(Amount())
 
 
@@ -103,12 +121,13 @@ class TenderAmendment(EventRef, Base):
     """An amendment to a tender, with the deadlines it set."""
 
     __tablename__ = "tender_amendments"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "amendment"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "amendment_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     process_id: Mapped[str] = mapped_column(HASH)
-    amendment: Mapped[int] = mapped_column(Integer)
+    amendment_id: Mapped[str] = mapped_column(HASH)
+    number: Mapped[int] = mapped_column(Integer)
     doc_hash: Mapped[str] = mapped_column(HASH)
     rationale_hash: Mapped[str] = mapped_column(HASH)
     bid_deadline: Mapped[int] = mapped_column(BigInteger)
@@ -116,22 +135,26 @@ class TenderAmendment(EventRef, Base):
 
 
 class Bid(EventRef, Base):
-    """A sealed bid: its latest commitment, then what the reveal disclosed (the ref is the first commitment)."""
+    """A supplier organisation's sealed bid: its latest commitment and who signed it, its nonce, then what the
+    reveal disclosed (the ref is the first commitment)."""
 
     __tablename__ = "bids"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "bidder"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "bidder_org"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     process_id: Mapped[str] = mapped_column(HASH)
-    bidder: Mapped[str] = mapped_column(ADDRESS)
+    bidder_org: Mapped[str] = mapped_column(HASH)
+    account: Mapped[str] = mapped_column(ADDRESS)
     commitment: Mapped[str] = mapped_column(HASH)
     commitments: Mapped[int] = mapped_column(Integer)
+    nonce: Mapped[int] = mapped_column(BigInteger)
     relayer: Mapped[str | None] = mapped_column(ADDRESS)
     committed_tx_hash: Mapped[str] = mapped_column(HASH)
     revealed: Mapped[bool] = mapped_column(Boolean)
     amount: Mapped[int | None] = mapped_column(Amount())
     bid_doc_hash: Mapped[str | None] = mapped_column(HASH)
+    revealed_by: Mapped[str | None] = mapped_column(ADDRESS)
     revealed_tx_hash: Mapped[str | None] = mapped_column(HASH)
 
 
@@ -146,12 +169,13 @@ class Evaluation(EventRef, Base):
     process_id: Mapped[str] = mapped_column(HASH)
     report_hash: Mapped[str] = mapped_column(HASH)
     bid_count: Mapped[int] = mapped_column(Integer)
+    unrevealed_count: Mapped[int] = mapped_column(Integer)
     revealed_bidders: Mapped[str] = mapped_column(Text)
     revealed_amounts: Mapped[str] = mapped_column(Text)
 
 
 class Award(EventRef, Base):
-    """The award of a process."""
+    """The award of a process to a supplier organisation."""
 
     __tablename__ = "awards"
     __table_args__ = (UniqueConstraint("chain_id", "process_id"),)
@@ -159,7 +183,7 @@ class Award(EventRef, Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     process_id: Mapped[str] = mapped_column(HASH)
-    supplier: Mapped[str] = mapped_column(ADDRESS)
+    supplier_org: Mapped[str] = mapped_column(HASH)
     amount: Mapped[int] = mapped_column(Amount())
     doc_hash: Mapped[str] = mapped_column(HASH)
     bid_count: Mapped[int] = mapped_column(Integer)
@@ -167,7 +191,8 @@ class Award(EventRef, Base):
 
 
 class ContractRow(EventRef, Base):
-    """The procurement contract: value after amendments, paid so far, and whether it was terminated."""
+    """The procurement contract with the supplier organisation: value after amendments, what its schedule holds,
+    what was accepted and paid, and, once completed or terminated, what its settlement released to the budget."""
 
     __tablename__ = "contracts"
     __table_args__ = (UniqueConstraint("chain_id", "process_id"), Index(None, "contract_id"))
@@ -176,33 +201,39 @@ class ContractRow(EventRef, Base):
     chain_id: Mapped[int] = mapped_column(BigInteger)
     process_id: Mapped[str] = mapped_column(HASH)
     contract_id: Mapped[str] = mapped_column(HASH)
-    supplier: Mapped[str] = mapped_column(ADDRESS)
+    supplier_org: Mapped[str] = mapped_column(HASH)
     value: Mapped[int] = mapped_column(Amount())
     original_value: Mapped[int] = mapped_column(Amount())
     amended_total: Mapped[int] = mapped_column(Amount())
+    scheduled_total: Mapped[int] = mapped_column(Amount())
+    accepted_total: Mapped[int] = mapped_column(Amount())
     paid: Mapped[int] = mapped_column(Amount())
     doc_hash: Mapped[str] = mapped_column(HASH)
     terminated: Mapped[bool] = mapped_column(Boolean)
     termination_doc_hash: Mapped[str | None] = mapped_column(HASH)
+    released: Mapped[int | None] = mapped_column(Amount())
 
 
 class ContractAmendment(EventRef, Base):
-    """A supplementary amendment raising a contract's value."""
+    """A supplementary amendment: a raise of the contract's value and/or milestones added to its schedule."""
 
     __tablename__ = "contract_amendments"
-    __table_args__ = (Index(None, "chain_id", "process_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "amendment_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     process_id: Mapped[str] = mapped_column(HASH)
-    contract_id: Mapped[str] = mapped_column(HASH)
+    amendment_id: Mapped[str] = mapped_column(HASH)
     increase: Mapped[int] = mapped_column(Amount())
     new_value: Mapped[int] = mapped_column(Amount())
     doc_hash: Mapped[str] = mapped_column(HASH)
+    milestone_ids: Mapped[str] = mapped_column(Text)  # JSON list of the milestones it added
+    milestone_amounts: Mapped[str] = mapped_column(Text)  # JSON list of their amounts, as decimal strings
 
 
 class Milestone(EventRef, Base):
-    """A contract milestone: delivered, then accepted (the ref is the delivery)."""
+    """A milestone of a contract's payment schedule, with its amount: scheduled, delivered, accepted, and what was
+    paid on it (the ref is the signing or amendment that scheduled it)."""
 
     __tablename__ = "milestones"
     __table_args__ = (UniqueConstraint("chain_id", "process_id", "milestone_id"),)
@@ -212,19 +243,23 @@ class Milestone(EventRef, Base):
     process_id: Mapped[str] = mapped_column(HASH)
     contract_id: Mapped[str] = mapped_column(HASH)
     milestone_id: Mapped[str] = mapped_column(HASH)
+    amount: Mapped[int] = mapped_column(Amount())
+    paid: Mapped[int] = mapped_column(Amount())
     state: Mapped[str] = mapped_column(String(16))
-    delivery_doc_hash: Mapped[str] = mapped_column(HASH)
-    delivered_by: Mapped[str] = mapped_column(ADDRESS)
+    delivery_doc_hash: Mapped[str | None] = mapped_column(HASH)
+    delivered_by: Mapped[str | None] = mapped_column(ADDRESS)
+    delivered_tx_hash: Mapped[str | None] = mapped_column(HASH)
     acceptance_doc_hash: Mapped[str | None] = mapped_column(HASH)
     accepted_by: Mapped[str | None] = mapped_column(ADDRESS)
     accepted_tx_hash: Mapped[str | None] = mapped_column(HASH)
 
 
 class Payment(EventRef, Base):
-    """A payment for an accepted milestone, with the cumulative paid and what remains of the contract value."""
+    """A payment by the budget line's finance bureau for an accepted milestone, to an account of the contracted
+    supplier organisation: what the milestone has paid after it, and the contract's cumulative paid."""
 
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("chain_id", "payment_id"), Index(None, "chain_id", "process_id"))
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "payment_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -233,8 +268,10 @@ class Payment(EventRef, Base):
     milestone_id: Mapped[str] = mapped_column(HASH)
     payment_id: Mapped[str] = mapped_column(HASH)
     amount: Mapped[int] = mapped_column(Amount())
+    milestone_paid: Mapped[int] = mapped_column(Amount())
     paid_total: Mapped[int] = mapped_column(Amount())
-    remaining: Mapped[int] = mapped_column(Amount())
+    payer_org: Mapped[str] = mapped_column(HASH)
+    payee_org: Mapped[str] = mapped_column(HASH)
     payee: Mapped[str] = mapped_column(ADDRESS)
     voucher_hash: Mapped[str] = mapped_column(HASH)
 
@@ -249,6 +286,7 @@ class Complaint(EventRef, Base):
     chain_id: Mapped[int] = mapped_column(BigInteger)
     process_id: Mapped[str] = mapped_column(HASH)
     complaint_id: Mapped[str] = mapped_column(HASH)
+    complaint_ref: Mapped[str] = mapped_column(HASH)
     complainant_org: Mapped[str] = mapped_column(HASH)
     doc_hash: Mapped[str] = mapped_column(HASH)
     status: Mapped[str] = mapped_column(String(16))
@@ -260,20 +298,22 @@ class AuditNote(EventRef, Base):
     """Findings an auditor attached to a process."""
 
     __tablename__ = "audit_notes"
-    __table_args__ = (Index(None, "chain_id", "process_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "note_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
     process_id: Mapped[str] = mapped_column(HASH)
+    note_id: Mapped[str] = mapped_column(HASH)
+    note_ref: Mapped[str] = mapped_column(HASH)
     auditor_org: Mapped[str] = mapped_column(HASH)
     findings_hash: Mapped[str] = mapped_column(HASH)
 
 
 class Anchor(EventRef, Base):
-    """A batch of documents anchored as one Merkle root."""
+    """A batch of documents an organisation anchored as one Merkle root (keyed by anchorer and root)."""
 
     __tablename__ = "anchors"
-    __table_args__ = (UniqueConstraint("chain_id", "root"), Index(None, "chain_id", "process_id"))
+    __table_args__ = (UniqueConstraint("chain_id", "anchorer_org", "root"), Index(None, "chain_id", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -287,10 +327,11 @@ class AnchoredDocument(Base):
     """One document of an anchored batch: the leaf list, kept off chain and checked against the root."""
 
     __tablename__ = "anchored_documents"
-    __table_args__ = (UniqueConstraint("chain_id", "root", "leaf_index"), Index(None, "doc_hash"))
+    __table_args__ = (UniqueConstraint("chain_id", "anchorer_org", "root", "leaf_index"), Index(None, "doc_hash"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
+    anchorer_org: Mapped[str] = mapped_column(HASH)
     root: Mapped[str] = mapped_column(HASH)
     leaf_index: Mapped[int] = mapped_column(Integer)
     doc_hash: Mapped[str] = mapped_column(HASH)

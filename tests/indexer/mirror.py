@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from eth_typing import HexStr
 from eth_utils.abi import event_abi_to_log_topic
@@ -13,17 +15,44 @@ from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
 from ledger.chain.ledger_contract import LedgerContract
+from ledger.indexer.rules import RULES
 from ledger.indexer.runner import Indexer, build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.dump import canonical_dump
 from ledger.store.models import Base, Checkpoint
-from tests.indexer.scenario import Scenario
+from tests.indexer.scenario import (
+    COMPLAINT_STATUSES,
+    METHODS,
+    MILESTONE_STATES,
+    ROLE_NAMES,
+    STAGES,
+    AnchorRun,
+    AuditNoteRun,
+    BidRun,
+    ComplaintRun,
+    ContractAmendmentRun,
+    ContractRun,
+    MilestoneRun,
+    OrganisationRun,
+    PaymentRun,
+    ProcessRun,
+    Scenario,
+    TenderAmendmentRun,
+)
 
 Dump = dict[str, list[tuple[Any, ...]]]
 
 # Columns that name a transaction besides the row's own event reference; each must be a canonical transaction too.
-_OTHER_TX_COLUMNS = ("committed_tx_hash", "revealed_tx_hash", "accepted_tx_hash", "resolved_tx_hash", "removed_tx_hash")
+_OTHER_TX_COLUMNS = (
+    "committed_tx_hash",
+    "revealed_tx_hash",
+    "delivered_tx_hash",
+    "accepted_tx_hash",
+    "resolved_tx_hash",
+    "removed_tx_hash",
+    "suspended_tx_hash",
+)
 
 
 def open_mirror(settings: Settings, w3: Web3, database_url: str, batch_blocks: int = 2_000) -> tuple[Indexer, Engine]:
@@ -128,118 +157,246 @@ def assert_mirror_is_on_chain(engine: Engine, w3: Web3, chain_id: int, ledger_ad
     assert w3.eth.get_block(number)["hash"].to_0x_hex() == block_hash, "the checkpoint is not on the chain"
 
 
-def timeline(engine: Engine, chain_id: int, ledger: LedgerContract, process_id: str) -> list[tuple[str, str]]:
-    """(event name, tx hash) of a process's events in chain order: its raw logs, whose topic1 is the process id."""
+def timeline(engine: Engine, chain_id: int, ledger: LedgerContract, entity_id: str) -> list[tuple[str, str]]:
+    """(event name, tx hash) of an entity's events in chain order: its raw logs, whose topic1 is the entity's id (a
+    process, an organisation, a budget line)."""
+    return _raw_log_events(engine, chain_id, ledger, topic1=entity_id)
+
+
+def assert_mirror_matches_scenario(engine: Engine, chain_id: int, scenario: Scenario, ledger: LedgerContract) -> None:
+    """The projections hold exactly the state the scenario left on chain, and agree with the ledger's views."""
+    names = {name for name, _tx_hash in _raw_log_events(engine, chain_id, ledger)}
+    assert set(RULES) <= names, f"the history lacks events the indexer projects: {sorted(set(RULES) - names)}"
+    _assert_parties(engine, chain_id, scenario, ledger)
+    _assert_budget(engine, chain_id, scenario, ledger)
+    processes = {row["process_id"]: row for row in rows(engine, "processes", chain_id)}
+    assert set(processes) == {run.process_id for run in scenario.processes.values()}
+    for label, run in scenario.processes.items():
+        context = f"{label} ({run.ocid})"
+        _assert_process(run, processes[run.process_id], scenario, ledger, context)
+        assert timeline(engine, chain_id, ledger, run.process_id) == run.timeline, context
+        _assert_tendering(engine, chain_id, run, ledger, context)
+        _assert_contract(engine, chain_id, run, ledger, context)
+        _assert_oversight(engine, chain_id, run, ledger, context)
+    _assert_anchors(engine, chain_id, scenario, ledger)
+
+
+def _raw_log_events(engine: Engine, chain_id: int, ledger: LedgerContract, **where: Any) -> list[tuple[str, str]]:
+    """(event name, tx hash) of the ledger's raw logs (with the given column values), in chain order."""
     names = {
         "0x" + event_abi_to_log_topic(entry).hex(): entry["name"]
         for entry in ledger.contract.abi
         if entry["type"] == "event"
     }
-    return [(names[row["topic0"]], row["tx_hash"]) for row in rows(engine, "raw_logs", chain_id, topic1=process_id)]
+    return [(names[row["topic0"]], row["tx_hash"]) for row in rows(engine, "raw_logs", chain_id, **where)]
 
 
-def assert_mirror_matches_scenario(engine: Engine, chain_id: int, scenario: Scenario, ledger: LedgerContract) -> None:
-    """The projections hold exactly the state the scenario left on chain."""
-    processes = {row["process_id"]: row for row in rows(engine, "processes", chain_id)}
-    assert set(processes) == {run.process_id for run in scenario.processes.values()}
-    for label, run in scenario.processes.items():
-        pid = run.process_id
-        process = processes[pid]
-        context = f"{label} ({run.ocid})"
-        assert (process["ocid"], process["method"], process["stage"]) == (run.ocid, run.method, run.stage), context
-        assert process["amendments"] == run.amendments, context
-        assert process["bid_count"] == len(run.bids), context
-        assert process["reveal_count"] == len(run.reveal_order), context
-        assert process["open_complaints"] == sum(status == "open" for status in run.complaints.values()), context
-        assert (process["awardee"], process["award_amount"]) == (run.award or (None, None)), context
+Run = TypeVar("Run")
 
-        assert timeline(engine, chain_id, ledger, pid) == run.timeline, context
 
-        bids = {row["bidder"]: row for row in rows(engine, "bids", chain_id, process_id=pid)}
-        assert set(bids) == set(run.bids), context
-        for bidder, bid in run.bids.items():
-            stored = bids[bidder]
-            expected = (bid.commitment, bid.commitments, bid.relayer, bid.amount is not None, bid.amount)
-            assert (
-                stored["commitment"],
-                stored["commitments"],
-                stored["relayer"],
-                stored["revealed"],
-                stored["amount"],
-            ) == expected, f"{context}: bid of {bidder}"
-            assert stored["bid_doc_hash"] == bid.bid_doc_hash, f"{context}: bid of {bidder}"
+def _as(kind: type[Run], row: dict[str, Any]) -> Run:
+    """The row's columns named like the fields of dataclass `kind`, as one: what the scenario states per row."""
+    return kind(**{item.name: row[item.name] for item in fields(kind)})  # type: ignore[arg-type]
 
-        evaluations = rows(engine, "evaluations", chain_id, process_id=pid)
-        if run.reveal_order:
-            assert len(evaluations) == 1, context
-            assert json.loads(evaluations[0]["revealed_bidders"]) == run.reveal_order, context
-            amounts = [str(run.bids[bidder].amount) for bidder in run.reveal_order]
-            assert json.loads(evaluations[0]["revealed_amounts"]) == amounts, context
-        else:
-            assert evaluations == [], context
 
-        awards = [(row["supplier"], row["amount"]) for row in rows(engine, "awards", chain_id, process_id=pid)]
-        assert awards == ([run.award] if run.award else []), context
+def _word(value: str | None) -> bytes:
+    """A 0x-hex hash of the mirror as the 32 bytes the ledger's views take (zero for None)."""
+    return bytes.fromhex(value[2:]) if value is not None else bytes(32)
 
-        contracts = rows(engine, "contracts", chain_id, process_id=pid)
-        if run.contract is None:
-            assert contracts == [], context
-        else:
-            (stored_contract,) = contracts
-            expected_contract = run.contract
-            assert {
-                key: stored_contract[key]
-                for key in ("contract_id", "supplier", "original_value", "value", "amended_total", "paid", "terminated")
-            } == vars(expected_contract), context
-            on_chain = ledger.call("agreementOf", bytes.fromhex(pid[2:]))
-            assert (on_chain[1], on_chain[2]) == (expected_contract.value, expected_contract.paid), context
 
-        milestones = {row["milestone_id"]: row["state"] for row in rows(engine, "milestones", chain_id, process_id=pid)}
-        assert milestones == run.milestones, context
+def _hex(value: bytes) -> str:
+    """A bytes32 of the ledger's views as the mirror stores it."""
+    return "0x" + bytes(value).hex()
 
-        payments = [
-            (
-                row["payment_id"],
-                row["milestone_id"],
-                row["amount"],
-                row["paid_total"],
-                row["remaining"],
-                row["payee"],
-                row["tx_hash"],
-            )
-            for row in rows(engine, "payments", chain_id, process_id=pid)
-        ]
-        assert payments == [
-            (p.payment_id, p.milestone_id, p.amount, p.paid_total, p.remaining, p.payee, p.tx_hash)
-            for p in run.payments
-        ], context
 
-        complaints = {
-            row["complaint_id"]: row["status"] for row in rows(engine, "complaints", chain_id, process_id=pid)
-        }
-        assert complaints == run.complaints, context
+def _assert_parties(engine: Engine, chain_id: int, scenario: Scenario, ledger: LedgerContract) -> None:
+    """Organisations (with their suspensions), ocid prefixes, accounts, and the events of each organisation."""
+    organisations = {row["org_id"]: _as(OrganisationRun, row) for row in rows(engine, "organisations", chain_id)}
+    assert organisations == scenario.organisations
+    for org_id, organisation in scenario.organisations.items():
+        role, suspended_by = ledger.call("organisation", _word(org_id))
+        assert (ROLE_NAMES[bytes(role)], bytes(suspended_by)) == (organisation.role, _word(organisation.suspended_by))
 
-        notes = [
-            (row["auditor_org"], row["findings_hash"]) for row in rows(engine, "audit_notes", chain_id, process_id=pid)
-        ]
-        assert notes == run.audit_notes, context
-
-    anchors = [
-        (row["root"], row["process_id"], row["anchorer_org"], row["count"], row["tx_hash"])
-        for row in rows(engine, "anchors", chain_id)
-    ]
-    assert anchors == [(a.root, a.process_id, a.anchorer_org, a.count, a.tx_hash) for a in scenario.anchors]
-
-    (budget,) = rows(engine, "budgets", chain_id)
-    assert (budget["budget_id"], budget["amount"], budget["committed"]) == (
-        scenario.budget_id,
-        scenario.budget_amount,
-        scenario.committed,
-    )
-    assert ledger.call("budget", bytes.fromhex(scenario.budget_id[2:]))[1] == scenario.committed
+    prefixes = [(row["org_id"], row["prefix_hash"], row["prefix"]) for row in rows(engine, "ocid_prefixes", chain_id)]
+    assert prefixes == scenario.ocid_prefixes
+    for org_id, _prefix_hash, prefix in scenario.ocid_prefixes:
+        assert ledger.call("ocidPrefixOwner", prefix) == _word(org_id), prefix
 
     accounts = {
         (row["org_id"], row["account"]): (row["role"], row["active"])
         for row in rows(engine, "organisation_accounts", chain_id)
     }
     assert accounts == scenario.accounts
+    for (org_id, account), (_role, active) in scenario.accounts.items():
+        signs_for = ledger.call("organisationOf", Web3.to_checksum_address(account))
+        assert signs_for == (_word(org_id) if active else bytes(32)), account
+
+    _assert_entity_timelines(engine, chain_id, scenario, ledger, scenario.organisations)
+
+
+def _assert_entity_timelines(
+    engine: Engine, chain_id: int, scenario: Scenario, ledger: LedgerContract, entities: Iterable[str]
+) -> None:
+    """The events of each entity (topic 1): first those of the set-up, by name, then exactly the scenario's."""
+    written = set(scenario.tx_hashes)
+    for entity in entities:
+        events = timeline(engine, chain_id, ledger, entity)
+        set_up = scenario.set_up_timelines.get(entity, [])
+        assert [name for name, _tx_hash in events[: len(set_up)]] == set_up, entity
+        assert not {tx_hash for _name, tx_hash in events[: len(set_up)]} & written, entity
+        assert events[len(set_up) :] == scenario.timelines.get(entity, []), entity
+
+
+def _assert_budget(engine: Engine, chain_id: int, scenario: Scenario, ledger: LedgerContract) -> None:
+    (budget,) = rows(engine, "budgets", chain_id)
+    stored = (
+        budget["budget_id"], budget["finance_org"], budget["budget_ref"], json.loads(budget["purchaser_orgs"]),
+        budget["amount"], budget["committed"],
+    )  # fmt: skip
+    expected = (
+        scenario.budget_id, scenario.finance_org, scenario.budget_ref, scenario.purchaser_orgs,
+        scenario.budget_amount, scenario.committed,
+    )  # fmt: skip
+    assert stored == expected
+    amount, committed, fiscal_year, currency, finance_org = ledger.call("budget", _word(scenario.budget_id))
+    on_chain = (amount, committed, fiscal_year, bytes(currency).decode(), _hex(finance_org))
+    mirrored = (budget["amount"], budget["committed"], budget["fiscal_year"], budget["currency"], budget["finance_org"])
+    assert on_chain == mirrored
+    for purchaser_org in scenario.purchaser_orgs:
+        assert ledger.call("budgetAllows", _word(scenario.budget_id), _word(purchaser_org)), purchaser_org
+    _assert_entity_timelines(engine, chain_id, scenario, ledger, [scenario.budget_id])
+
+
+def _assert_process(
+    run: ProcessRun, process: dict[str, Any], scenario: Scenario, ledger: LedgerContract, context: str
+) -> None:
+    supplier_org, award_amount = run.award or (None, None)
+    expected = {
+        "contract_address": ledger.address.lower(),
+        "ocid": run.ocid,
+        "budget_id": scenario.budget_id,
+        "purchaser_org": run.purchaser_org,
+        "purchaser": run.purchaser,
+        "method": run.method,
+        "stage": run.stage,
+        "bid_deadline": run.bid_deadline,
+        "reveal_deadline": run.reveal_deadline,
+        "tender_amendments": len(run.tender_amendments),
+        "bid_count": len(run.bids),
+        "reveal_count": len(run.reveal_order),
+        "open_complaints": sum(complaint.status == "open" for complaint in run.complaints.values()),
+        "supplier_org": supplier_org,
+        "award_amount": award_amount,
+    }
+    assert {key: process[key] for key in expected} == expected, context
+    view = ledger.call("processOf", run.pid)
+    on_chain = (
+        _hex(view[0]), _hex(view[1]), _hex(view[2]), bytes(view[3]), STAGES[view[4]], METHODS[view[5]], *view[6:],
+    )  # fmt: skip
+    mirrored = (
+        process["budget_id"], process["purchaser_org"], scenario.finance_org, _word(process["supplier_org"]),
+        process["stage"], process["method"], process["bid_deadline"] or 0, process["reveal_deadline"] or 0,
+        process["bid_count"], process["reveal_count"], process["open_complaints"], process["award_amount"] or 0,
+        process["tender_amendments"],
+    )  # fmt: skip
+    assert on_chain == mirrored, context
+
+
+def _assert_tendering(engine: Engine, chain_id: int, run: ProcessRun, ledger: LedgerContract, context: str) -> None:
+    """Tender amendments, bids, the evaluation and the award."""
+    pid = run.process_id
+    amendments = [_as(TenderAmendmentRun, row) for row in rows(engine, "tender_amendments", chain_id, process_id=pid)]
+    assert amendments == run.tender_amendments, context
+
+    stored_bids = {row["bidder_org"]: row for row in rows(engine, "bids", chain_id, process_id=pid)}
+    assert {org: _as(BidRun, row) for org, row in stored_bids.items()} == run.bids, context
+    for bidder_org, bid in run.bids.items():
+        where = f"{context}: bid of {bidder_org}"
+        assert stored_bids[bidder_org]["revealed"] is (bid.amount is not None), where
+        commitment, amount, _nonce_bump, revealed = ledger.call("bidOf", run.pid, _word(bidder_org))
+        nonce = ledger.call("bidNonce", run.pid, _word(bidder_org))
+        assert (_hex(commitment), amount, revealed, nonce) == (bid.commitment, bid.amount or 0, bid.amount is not None,
+                                                               bid.nonce), where  # fmt: skip
+
+    evaluations = rows(engine, "evaluations", chain_id, process_id=pid)
+    if run.reveal_order:
+        (evaluation,) = evaluations
+        unrevealed = len(run.bids) - len(run.reveal_order)
+        assert (evaluation["bid_count"], evaluation["unrevealed_count"]) == (len(run.bids), unrevealed), context
+        assert json.loads(evaluation["revealed_bidders"]) == run.reveal_order, context
+        amounts = [str(run.bids[bidder].amount) for bidder in run.reveal_order]
+        assert json.loads(evaluation["revealed_amounts"]) == amounts, context
+    else:
+        assert evaluations == [], context
+
+    awards = [(row["supplier_org"], row["amount"]) for row in rows(engine, "awards", chain_id, process_id=pid)]
+    assert awards == ([run.award] if run.award else []), context
+
+
+def _assert_contract(engine: Engine, chain_id: int, run: ProcessRun, ledger: LedgerContract, context: str) -> None:
+    """The contract with its schedule, its amendments, its milestones and its payments."""
+    pid = run.process_id
+    contracts = rows(engine, "contracts", chain_id, process_id=pid)
+    agreement = ledger.call("agreementOf", run.pid)
+    contract_id = run.contract.contract_id if run.contract is not None else None
+    if run.contract is None:
+        assert contracts == [], context
+        assert bytes(agreement[0]) == bytes(32), context
+    else:
+        (stored,) = contracts
+        assert _as(ContractRun, stored) == run.contract, context
+        open_milestones = sum(milestone.state != "accepted" for milestone in run.milestones.values())
+        on_chain = (_hex(agreement[0]), *agreement[1:6])
+        mirrored = (
+            stored["contract_id"], stored["value"], stored["original_value"], stored["scheduled_total"],
+            stored["accepted_total"], open_milestones,
+        )  # fmt: skip
+        assert on_chain == mirrored, context
+
+    amendments = [
+        ContractAmendmentRun(
+            row["amendment_id"],
+            row["increase"],
+            row["new_value"],
+            tuple(json.loads(row["milestone_ids"])),
+            tuple(int(amount) for amount in json.loads(row["milestone_amounts"])),
+        )
+        for row in rows(engine, "contract_amendments", chain_id, process_id=pid)
+    ]
+    assert amendments == run.contract_amendments, context
+
+    stored_milestones = rows(engine, "milestones", chain_id, process_id=pid)
+    assert {row["milestone_id"]: _as(MilestoneRun, row) for row in stored_milestones} == run.milestones, context
+    assert {row["contract_id"] for row in stored_milestones} <= {contract_id}, context
+    for milestone_id, milestone in run.milestones.items():
+        amount, paid, state = ledger.call("milestoneOf", run.pid, _word(milestone_id))
+        assert (amount, paid, MILESTONE_STATES[state]) == (milestone.amount, milestone.paid, milestone.state), context
+
+    stored_payments = rows(engine, "payments", chain_id, process_id=pid)
+    assert [_as(PaymentRun, row) for row in stored_payments] == run.payments, context
+    assert {row["contract_id"] for row in stored_payments} <= {contract_id}, context
+    for payment in run.payments:
+        assert ledger.call("paymentRecorded", run.pid, _word(payment.payment_id)), context
+
+
+def _assert_oversight(engine: Engine, chain_id: int, run: ProcessRun, ledger: LedgerContract, context: str) -> None:
+    """Complaints and audit notes."""
+    pid = run.process_id
+    complaints = {
+        row["complaint_id"]: _as(ComplaintRun, row) for row in rows(engine, "complaints", chain_id, process_id=pid)
+    }
+    assert complaints == run.complaints, context
+    for complaint_id, complaint in run.complaints.items():
+        complainant_org, status = ledger.call("complaintOf", run.pid, _word(complaint_id))
+        assert (_hex(complainant_org), COMPLAINT_STATUSES[status]) == (complaint.complainant_org, complaint.status)
+
+    notes = [_as(AuditNoteRun, row) for row in rows(engine, "audit_notes", chain_id, process_id=pid)]
+    assert notes == run.audit_notes, context
+
+
+def _assert_anchors(engine: Engine, chain_id: int, scenario: Scenario, ledger: LedgerContract) -> None:
+    stored = rows(engine, "anchors", chain_id)
+    assert [_as(AnchorRun, row) for row in stored] == scenario.anchors
+    for row in stored:
+        count, block_number = ledger.call("anchorOf", _word(row["anchorer_org"]), _word(row["root"]))
+        assert (count, block_number) == (row["count"], row["block_number"]), row

@@ -26,8 +26,8 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from web3 import Web3
 
 from ledger.chain.accounts import derive_account
-from ledger.chain.ledger_contract import LedgerContract, process_id_of
-from ledger.demo import AUDITOR, BUDGET_CODE, PURCHASER
+from ledger.chain.ledger_contract import LedgerContract, process_id_of, reference
+from ledger.demo import AUDITOR, BUDGET_ID, PURCHASER
 from ledger.settings import Settings
 from ledger.store.database import make_engine
 from ledger.store.models import Checkpoint
@@ -50,24 +50,23 @@ def _write_many_events(settings: Settings, w3: Web3, ledger: LedgerContract) -> 
     """PROCESSES processes and NOTES audit notes spread over them, batched with multicall."""
     purchaser = ledger.sender(derive_account(settings, PURCHASER.account_index))
     auditor = ledger.sender(derive_account(settings, AUDITOR.account_index))
-    budget_id = bytes(Web3.keccak(text=BUDGET_CODE))
-    ocids = [f"ocds-crash-{number:04d}" for number in range(PROCESSES)]
+    ocids = [f"ocds-pl0001-crash-{number:04d}" for number in range(PROCESSES)]
     for start in range(0, PROCESSES, 20):
         calls = [
-            ledger.contract.encode_abi("createProcess", args=[ocid, budget_id, 0, document(ocid), bytes(32)])
+            ledger.contract.encode_abi("createProcess", args=[ocid, BUDGET_ID, 0, document(ocid), bytes(32)])
             for ocid in ocids[start : start + 20]
         ]
         ledger.send(purchaser, "multicall", calls)
     # web3's encode_abi costs milliseconds a call; its selector plus eth_abi gives the same bytes much faster.
-    selector = ledger.contract.encode_abi("recordAuditNote", args=[bytes(32), bytes(32)])[:10]
-    notes = [(process_id_of(ocids[number % PROCESSES]), document(f"note {number}")) for number in range(NOTES)]
-    assert selector + encode(["bytes32", "bytes32"], notes[0]).hex() == ledger.contract.encode_abi(
-        "recordAuditNote", args=list(notes[0])
-    )
+    selector = ledger.contract.encode_abi("recordAuditNote", args=[bytes(32), bytes(32), bytes(32)])[:10]
+    notes = [
+        (process_id_of(ocids[number % PROCESSES]), reference(f"AUD-{number:04d}"), document(f"note {number}"))
+        for number in range(NOTES)
+    ]
+    types = ["bytes32", "bytes32", "bytes32"]
+    assert selector + encode(types, notes[0]).hex() == ledger.contract.encode_abi("recordAuditNote", args=notes[0])
     for start in range(0, NOTES, NOTES_PER_BATCH):
-        batch = [
-            selector + encode(["bytes32", "bytes32"], note).hex() for note in notes[start : start + NOTES_PER_BATCH]
-        ]
+        batch = [selector + encode(types, note).hex() for note in notes[start : start + NOTES_PER_BATCH]]
         ledger.send(auditor, "multicall", batch)
         w3.provider.make_request("anvil_mine", [hex(EMPTY_BLOCKS_BETWEEN)])  # type: ignore[arg-type]
 

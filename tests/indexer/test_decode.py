@@ -34,10 +34,10 @@ def test_topics_match_web3s_event_signatures(abi: list[dict[str, object]]) -> No
 
 def test_static_and_dynamic_fields_decode_like_web3(abi: list[dict[str, object]]) -> None:
     decoder = EventDecoder([abi])
-    purchaser = "0x" + "ab" * 20
+    account = "0x" + "ab" * 20
     topics = (decoder.topic_of("ProcessCreated"), "0x" + "01" * 32, "0x" + "02" * 32, "0x" + "03" * 32)
     data = encode(
-        ["address", "uint8", "bytes32", "bytes32", "string"], [purchaser, 1, b"\x04" * 32, b"\x05" * 32, "ocds-采购-1"]
+        ["address", "uint8", "bytes32", "bytes32", "string"], [account, 1, b"\x04" * 32, b"\x05" * 32, "ocds-采购-1"]
     )
     event = decoder.decode(_log(topics, data))
     assert isinstance(event, DecodedEvent) and event.name == "ProcessCreated"
@@ -45,30 +45,39 @@ def test_static_and_dynamic_fields_decode_like_web3(abi: list[dict[str, object]]
         "processId": "0x" + "01" * 32,
         "budgetId": "0x" + "02" * 32,
         "purchaserOrg": "0x" + "03" * 32,
-        "purchaser": purchaser,
+        "account": account,
         "method": 1,
         "docHash": "0x" + "04" * 32,
         "rationaleHash": "0x" + "05" * 32,
         "ocid": "ocds-采购-1",
     }
     topics = (decoder.topic_of("EvaluationRecorded"), "0x" + "01" * 32)
-    data = encode(["bytes32", "uint32", "address[]", "uint96[]"], [b"\x07" * 32, 3, [purchaser], [12345]])
+    bidder_org = b"\x0b" * 32
+    data = encode(["bytes32", "uint32", "uint32", "bytes32[]", "uint96[]"], [b"\x07" * 32, 3, 2, [bidder_org], [12345]])
     event = decoder.decode(_log(topics, data))
     assert event is not None
-    assert event.args["revealedBidders"] == [purchaser] and event.args["revealedAmounts"] == [12345]
-    assert event.args["bidCount"] == 3
+    assert event.args["revealedBidders"] == ["0x" + bidder_org.hex()] and event.args["revealedAmounts"] == [12345]
+    assert (event.args["bidCount"], event.args["unrevealedCount"]) == (3, 2)
+
+
+_BID_COMMITTED_DATA = ["address", "bytes32", "bool", "uint64", "address"]
 
 
 def test_bytes3_and_bool_fields_keep_their_width(abi: list[dict[str, object]]) -> None:
     decoder = EventDecoder([abi])
     topics = (decoder.topic_of("BudgetApproved"), "0x" + "01" * 32, "0x" + "02" * 32)
-    data = encode(["uint16", "uint96", "bytes3", "bytes32"], [2026, 10**20, b"CNY", b"\x09" * 32])
+    data = encode(
+        ["bytes32", "uint16", "uint96", "bytes3", "bytes32", "bytes32[]"],
+        [b"\x08" * 32, 2026, 10**20, b"CNY", b"\x09" * 32, [b"\x0a" * 32]],
+    )
     event = decoder.decode(_log(topics, data))
     assert event is not None and event.args["currency"] == "0x" + b"CNY".hex() and event.args["amount"] == 10**20
-    topics = (decoder.topic_of("BidCommitted"), "0x" + "01" * 32, "0x" + "00" * 12 + "ab" * 20)
-    data = encode(["bytes32", "bool", "address"], [b"\x01" * 32, True, "0x" + "00" * 20])
+    assert event.args["purchaserOrgs"] == ["0x" + "0a" * 32]
+    topics = (decoder.topic_of("BidCommitted"), "0x" + "01" * 32, "0x" + "0c" * 32)
+    data = encode(_BID_COMMITTED_DATA, ["0x" + "ab" * 20, b"\x01" * 32, True, 7, "0x" + "00" * 20])
     event = decoder.decode(_log(topics, data))
-    assert event is not None and event.args["replaced"] is True and event.args["bidder"] == "0x" + "ab" * 20
+    assert event is not None and event.args["replaced"] is True and event.args["account"] == "0x" + "ab" * 20
+    assert (event.args["bidderOrg"], event.args["nonce"]) == ("0x" + "0c" * 32, 7)
 
 
 def test_foreign_logs_are_not_ours_and_malformed_ones_are_refused(abi: list[dict[str, object]]) -> None:
@@ -137,7 +146,7 @@ OTHER_LAYOUTS = [
 
 
 def test_every_event_of_the_abi_decodes_as_web3_decodes_it(abi: list[dict[str, object]]) -> None:
-    _decodes_as_web3(abi, minimum_events=24)  # every event the projections use, and the OpenZeppelin ones
+    _decodes_as_web3(abi, minimum_events=33)  # every event the projections use, and the OpenZeppelin ones
 
 
 def test_other_layouts_decode_as_web3_decodes_them() -> None:
@@ -146,13 +155,19 @@ def test_other_layouts_decode_as_web3_decodes_them() -> None:
 
 def test_a_word_with_non_zero_padding_is_refused(abi: list[dict[str, object]]) -> None:
     decoder = EventDecoder([abi])
-    process, bidder = "0x" + "01" * 32, "0x" + "00" * 12 + "ab" * 20
-    data = encode(["bytes32", "bool", "address"], [b"\x01" * 32, True, "0x" + "00" * 20])
-    good = _log((decoder.topic_of("BidCommitted"), process, bidder), data)
+    process, bidder_org, account = "0x" + "01" * 32, "0x" + "0c" * 32, "0x" + "ab" * 20
+    data = encode(_BID_COMMITTED_DATA, [account, b"\x01" * 32, True, 1, "0x" + "00" * 20])
+    good = _log((decoder.topic_of("BidCommitted"), process, bidder_org), data)
     assert decoder.decode(good) is not None
+    words = [good.data[2 + 64 * index : 2 + 64 * (index + 1)] for index in range(len(_BID_COMMITTED_DATA))]
+
+    def with_word(index: int, word: str) -> RawLog:
+        return good._replace(data="0x" + "".join(word if i == index else w for i, w in enumerate(words)))
+
     spoiled = [
-        good._replace(topics=(good.topics[0], process, "0x" + "ff" + bidder[4:])),  # an address with upper bytes set
-        good._replace(data=good.data[:66] + "0" * 63 + "2" + good.data[130:]),  # a bool of 2
+        with_word(0, "ff" + words[0][2:]),  # an address with upper bytes set
+        with_word(2, "0" * 63 + "2"),  # a bool of 2
+        with_word(3, "01" + words[3][2:]),  # a uint64 with bits above 64 set
     ]
     for log in spoiled:
         with pytest.raises(UndecodableLogError, match="not a valid encoding"):

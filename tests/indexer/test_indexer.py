@@ -41,14 +41,14 @@ def _create(settings: Settings, ledger: LedgerContract, ocid: str) -> str:
 def test_created_process_is_indexed_and_served_with_its_tx_hash(
     settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
 ) -> None:
-    tx_hash = _create(settings, ledger_contract, "ocds-e2e-0001")
+    tx_hash = _create(settings, ledger_contract, "ocds-pl0001-e2e-0001")
     indexer, engine = _indexer(settings, w3, database_url)
     result = indexer.catch_up()
     assert result.events >= 1 and _count(engine, Process) == 1
 
     receipt = w3.eth.get_transaction_receipt(tx_hash)
     with TestClient(create_app(settings.model_copy(update={"database_url": database_url}))) as client:
-        response = client.get("/processes/ocds-e2e-0001")
+        response = client.get("/processes/ocds-pl0001-e2e-0001")
         health = client.get("/health").json()
     assert response.status_code == 200
     body = response.json()
@@ -56,8 +56,8 @@ def test_created_process_is_indexed_and_served_with_its_tx_hash(
     assert body["chain"]["block_number"] == receipt["blockNumber"]
     assert body["chain"]["block_hash"] == receipt["blockHash"].to_0x_hex()
     assert body["chain"]["log_index"] == receipt["logs"][-1]["logIndex"]
-    assert body["process_id"] == "0x" + process_id_of("ocds-e2e-0001").hex()
-    assert body["document_sha256"] == "0x" + hashlib.sha256(b"ocds-e2e-0001").hexdigest()
+    assert body["process_id"] == "0x" + process_id_of("ocds-pl0001-e2e-0001").hex()
+    assert body["document_sha256"] == "0x" + hashlib.sha256(b"ocds-pl0001-e2e-0001").hexdigest()
     block_time = w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     assert body["created_at"].endswith(("Z", "+00:00"))
     (status,) = health["chains"]
@@ -78,7 +78,7 @@ def test_reindexing_adds_no_rows(
     settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
 ) -> None:
     for number in range(4):
-        _create(settings, ledger_contract, f"ocds-idem-{number}")
+        _create(settings, ledger_contract, f"ocds-pl0001-idem-{number}")
     indexer, engine = _indexer(settings, w3, database_url)
     first = indexer.catch_up().events
     before = (_count(engine, Process), _count(engine, RawLog))
@@ -96,7 +96,7 @@ def test_reset_and_rebuild_gives_the_same_rows(
     settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
 ) -> None:
     for number in range(3):
-        _create(settings, ledger_contract, f"ocds-rebuild-{number}")
+        _create(settings, ledger_contract, f"ocds-pl0001-rebuild-{number}")
     indexer, engine = _indexer(settings, w3, database_url)
     indexer.catch_up()
     columns = (Process.ocid, Process.tx_hash, Process.block_hash, Process.log_index, Process.block_time)
@@ -113,7 +113,7 @@ def test_reset_and_rebuild_gives_the_same_rows(
 def test_restarted_chain_keeps_process_and_indexer_resumes_from_checkpoint(
     settings: Settings, ledger_contract: LedgerContract, anvil: AnvilProcess, w3: Web3, database_url: str, how: str
 ) -> None:
-    first_tx = _create(settings, ledger_contract, "ocds-restart-1")
+    first_tx = _create(settings, ledger_contract, "ocds-pl0001-restart-1")
     indexer, engine = _indexer(settings, w3, database_url)
     indexer.catch_up()
     checkpoint_block = w3.eth.block_number
@@ -126,9 +126,9 @@ def test_restarted_chain_keeps_process_and_indexer_resumes_from_checkpoint(
     anvil.start()
     w3 = connect(anvil.rpc_url)
     ledger_contract = open_ledger(settings, w3)  # the recorded deployment is still live: same blocks, same code
-    assert ledger_contract.process_exists("ocds-restart-1")
+    assert ledger_contract.process_exists("ocds-pl0001-restart-1")
     assert w3.eth.get_transaction_receipt(first_tx)["status"] == 1
-    _create(settings, ledger_contract, "ocds-restart-2")
+    _create(settings, ledger_contract, "ocds-pl0001-restart-2")
 
     indexer, engine = _indexer(settings, w3, database_url)
     result = indexer.catch_up()
@@ -136,4 +136,4 @@ def test_restarted_chain_keeps_process_and_indexer_resumes_from_checkpoint(
     assert result.events == 1  # exactly the one ProcessCreated since the checkpoint
     with engine.connect() as connection:
         ocids = connection.execute(select(Process.ocid).order_by(Process.ocid)).scalars().all()
-    assert ocids == ["ocds-restart-1", "ocds-restart-2"]
+    assert ocids == ["ocds-pl0001-restart-1", "ocds-pl0001-restart-2"]

@@ -14,7 +14,7 @@ from web3 import Web3
 from ledger.chain.accounts import ADMIN_INDEX, derive_account
 from ledger.chain.anvil import AnvilProcess
 from ledger.chain.client import connect
-from ledger.chain.ledger_contract import LedgerContract
+from ledger.chain.ledger_contract import LedgerContract, process_id_of, reference, scoped_id
 from ledger.chain.setup import ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil
 from ledger.demo import AUDITOR, FINANCE, PURCHASER, SUPPLIER_A
@@ -32,6 +32,7 @@ from tests.indexer.scenario import (
     SINGLE_SOURCE,
     Scenario,
     document,
+    hex_of,
     run_scenario,
 )
 
@@ -138,25 +139,37 @@ def test_amounts_beyond_int64_are_mirrored_exactly(
     finance, purchaser, supplier = (
         ledger_contract.sender(derive_account(settings, org.account_index)) for org in (FINANCE, PURCHASER, SUPPLIER_A)
     )
-    budget_id, ocid = Web3.keccak(text="budget beyond int64"), "ocds-int64-0001"
-    pid, contract_id, milestone = Web3.keccak(text=ocid), Web3.keccak(text="CT-BIG"), Web3.keccak(text="M1")
-    amount, value, payment = 2**96 - 1, 2**95 + 3, 2**64 + 7  # uint96, as the contract allows
-    ledger_contract.send(finance, "approveBudget", budget_id, 2026, amount, b"USD", document("budget"))
-    ledger_contract.send(purchaser, "createProcess", ocid, budget_id, SINGLE_SOURCE, document(ocid), document("why"))
-    ledger_contract.send(purchaser, "awardProcess", pid, supplier.address, value, document("award"))
-    ledger_contract.send(purchaser, "signContract", pid, contract_id, value, document("contract"))
-    ledger_contract.send(supplier, "recordMilestone", pid, contract_id, milestone, DELIVERY, document("delivered"))
-    ledger_contract.send(purchaser, "recordMilestone", pid, contract_id, milestone, ACCEPTANCE, document("accepted"))
+    budget_ref, ocid = reference("budget beyond int64"), "ocds-pl0001-int64-0001"
+    budget_id, pid, contract_id = scoped_id(FINANCE.org_id, budget_ref), process_id_of(ocid), reference("CT-BIG")
+    milestones = [reference("M1"), reference("M2")]
+    amount, value, scheduled, payment = 2**96 - 1, 2**95 + 3, 2**94, 2**64 + 7  # uint96, as the contract allows
     ledger_contract.send(
-        finance, "recordPayment", pid, contract_id, milestone, payment, supplier.address, document("v")
+        finance, "approveBudget", budget_ref, 2026, amount, b"USD", document("budget"), [PURCHASER.org_id]
     )
+    ledger_contract.send(purchaser, "createProcess", ocid, budget_id, SINGLE_SOURCE, document(ocid), document("why"))
+    ledger_contract.send(purchaser, "awardProcess", pid, SUPPLIER_A.org_id, value, document("award"))
+    ledger_contract.send(
+        purchaser, "signContract", pid, contract_id, value, document("contract"), milestones, [scheduled, scheduled]
+    )
+    ledger_contract.send(supplier, "recordMilestone", pid, milestones[0], DELIVERY, document("delivered"))
+    ledger_contract.send(purchaser, "recordMilestone", pid, milestones[0], ACCEPTANCE, document("accepted"))
+    ledger_contract.send(
+        finance, "recordPayment", pid, reference("PV-BIG"), milestones[0], payment, supplier.address, document("v")
+    )
+    ledger_contract.send(purchaser, "terminateContract", pid, document("terminated"))  # settles at M1: 2**94
     indexer, engine = open_mirror(settings, w3, database_url)
     indexer.catch_up()
 
-    (budget,) = rows(engine, "budgets", CHAIN_ID, budget_id=budget_id.to_0x_hex())
-    assert (budget["amount"], budget["committed"]) == (amount, value)
-    (contract,) = rows(engine, "contracts", CHAIN_ID, process_id=pid.to_0x_hex())
-    assert (contract["value"], contract["paid"]) == (value, payment)
-    (paid,) = rows(engine, "payments", CHAIN_ID, process_id=pid.to_0x_hex())
-    assert (paid["amount"], paid["paid_total"], paid["remaining"]) == (payment, payment, value - payment)
+    (budget,) = rows(engine, "budgets", CHAIN_ID, budget_id=hex_of(budget_id))
+    assert (budget["amount"], budget["committed"]) == (amount, scheduled)
+    (contract,) = rows(engine, "contracts", CHAIN_ID, process_id=hex_of(pid))
+    assert (contract["value"], contract["original_value"], contract["scheduled_total"]) == (value, value, 2 * scheduled)
+    settled = (contract["accepted_total"], contract["paid"], contract["released"])
+    assert settled == (scheduled, payment, value - scheduled)
+    (milestone,) = rows(engine, "milestones", CHAIN_ID, process_id=hex_of(pid), milestone_id=hex_of(milestones[0]))
+    assert (milestone["amount"], milestone["paid"], milestone["state"]) == (scheduled, payment, "accepted")
+    (paid,) = rows(engine, "payments", CHAIN_ID, process_id=hex_of(pid))
+    assert (paid["amount"], paid["milestone_paid"], paid["paid_total"]) == (payment, payment, payment)
+    (process,) = rows(engine, "processes", CHAIN_ID, process_id=hex_of(pid))
+    assert process["award_amount"] == value
     engine.dispose()

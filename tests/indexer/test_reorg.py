@@ -36,16 +36,16 @@ def _dump(engine: Engine) -> dict[str, list[tuple[object, ...]]]:
 def test_reverted_blocks_are_rolled_back_and_replaced(
     settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str, tmp_path: object, depth: int
 ) -> None:
-    open_process(settings, ledger_contract, "ocds-kept")
+    open_process(settings, ledger_contract, "ocds-pl0001-kept")
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # test-only RPC: rewrites history
     for number in range(depth):
-        open_process(settings, ledger_contract, f"ocds-orphan-{number}")
+        open_process(settings, ledger_contract, f"ocds-pl0001-orphan-{number}")
     indexer, engine = _indexer(settings, w3, database_url)
     indexer.catch_up()
-    assert "ocds-orphan-0" in _ocids(engine)
+    assert "ocds-pl0001-orphan-0" in _ocids(engine)
 
     w3.provider.make_request("evm_revert", [snapshot])
-    open_process(settings, ledger_contract, "ocds-canonical")
+    open_process(settings, ledger_contract, "ocds-pl0001-canonical")
     w3.provider.make_request("anvil_mine", [hex(depth + 2)])
     indexer.catch_up()
 
@@ -55,7 +55,7 @@ def test_reverted_blocks_are_rolled_back_and_replaced(
     rolled_back, expected = _dump(engine), _dump(fresh_engine)
     rolled_back.pop("blocks"), expected.pop("blocks")  # a fresh index stores only the blocks it ended ranges on
     assert rolled_back == expected
-    assert _ocids(engine) == {"ocds-kept", "ocds-canonical"}
+    assert _ocids(engine) == {"ocds-pl0001-kept", "ocds-pl0001-canonical"}
 
 
 def test_reorg_deeper_than_the_allowed_depth_stops_and_changes_nothing(
@@ -63,7 +63,7 @@ def test_reorg_deeper_than_the_allowed_depth_stops_and_changes_nothing(
 ) -> None:
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
     for number in range(5):
-        open_process(settings, ledger_contract, f"ocds-deep-{number}")
+        open_process(settings, ledger_contract, f"ocds-pl0001-deep-{number}")
     indexer, engine = _indexer(settings, w3, database_url, max_reorg_depth=2)
     indexer.catch_up()
     before = _dump(engine)

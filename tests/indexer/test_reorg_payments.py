@@ -1,10 +1,11 @@
 """Reorgs that take payments away: the mirror ends equal to a fresh index of the canonical chain, with no orphans.
 
-The reorged-away blocks hold a payment (and, when there are two or more, the acceptance of a milestone, so a
-mutable row must go back to its earlier state); the replacing blocks hold a different payment of the same contract,
-which gets the same payment id, or nothing. Chains are rewritten with `anvil_reorg` (same length, new blocks) or
-with `evm_snapshot`/`evm_revert` (a chain that ends up shorter or longer than the one indexed), between two
-catch-ups or, through a proxy that rewrites the chain just before forwarding a request, in the middle of one.
+The reorged-away blocks hold a payment (and, when there are two or more, the acceptance of a milestone, so mutable
+rows must go back to their earlier state); the replacing blocks hold a different payment of the same contract under
+the same payment id (ids are the writer's: one resending a lost payment reuses its id), or nothing. Chains are
+rewritten with `anvil_reorg` (same length, new blocks) or with `evm_snapshot`/`evm_revert` (a chain that ends up
+shorter or longer than the one indexed), between two catch-ups or, through a proxy that rewrites the chain just
+before forwarding a request, in the middle of one.
 """
 
 from __future__ import annotations
@@ -75,22 +76,22 @@ def test_reorged_payment_leaves_no_row_and_mirror_equals_fresh_index(
     how: str,
     other_payment: bool,
 ) -> None:
-    contract: PayableContract = payable_contract(settings, ledger_contract, "ocds-reorg-pay-0001")
+    contract: PayableContract = payable_contract(settings, ledger_contract, "ocds-pl0001-reorg-pay-0001")
     finance_account = derive_account(settings, FINANCE.account_index)
     finance = ledger_contract.sender(finance_account)
     first_milestone, second_milestone, third_milestone = contract.accepted
-    ledger_contract.send(finance, "recordPayment", *payment_args(contract, first_milestone, 100_000_00, "kept"))
+    ledger_contract.send(finance, "recordPayment", *payment_args(contract, "P1", first_milestone, 100_000_00, "kept"))
     indexer, engine = open_mirror(settings, w3, database_url, batch_blocks=3)
     indexer.catch_up()
 
     # The blocks that will be reorged away: a payment, a milestone acceptance, then empty blocks up to `depth`.
     ancestor = w3.eth.block_number
     snapshot = _rpc(w3, "evm_snapshot", []) if how == "revert" else None
-    orphan_args = payment_args(contract, second_milestone, 250_000_00, "orphan")
+    orphan_args = payment_args(contract, "P2", second_milestone, 250_000_00, "orphan")
     orphan_tx = ledger_contract.send(finance, "recordPayment", *orphan_args)["transactionHash"].to_0x_hex()
     if depth >= 2:
         purchaser = ledger_contract.sender(derive_account(settings, PURCHASER.account_index))
-        acceptance = (contract.process_id, contract.contract_id, contract.delivered, ACCEPTANCE, document("gone"))
+        acceptance = (contract.process_id, contract.delivered, ACCEPTANCE, document("gone"))
         ledger_contract.send(purchaser, "recordMilestone", *acceptance)
     if w3.eth.block_number < ancestor + depth:
         _rpc(w3, "anvil_mine", [hex(ancestor + depth - w3.eth.block_number)])
@@ -98,7 +99,7 @@ def test_reorged_payment_leaves_no_row_and_mirror_equals_fresh_index(
     indexer.catch_up()
     assert orphan_tx in {row["tx_hash"] for row in rows(engine, "payments", CHAIN_ID)}
 
-    replacement_args = payment_args(contract, third_milestone, 175_000_00, "replacement")
+    replacement_args = payment_args(contract, "P2", third_milestone, 175_000_00, "replacement")
     replacement_tx = None
     if how == "anvil_reorg":  # same length: `depth` new blocks, the replacement payment in the newest of them
         signed = [[_signed_payment(w3, ledger_contract, finance_account, replacement_args, ancestor), depth - 1]]
@@ -133,15 +134,15 @@ def test_reorged_payment_leaves_no_row_and_mirror_equals_fresh_index(
 def test_reorg_while_a_catch_up_is_under_way_is_rolled_back_within_that_catch_up(
     settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str, tmp_path: Path
 ) -> None:
-    contract = payable_contract(settings, ledger_contract, "ocds-reorg-midway-0001")
+    contract = payable_contract(settings, ledger_contract, "ocds-pl0001-reorg-midway-0001")
     finance_account = derive_account(settings, FINANCE.account_index)
     ancestor = w3.eth.block_number
     finance = ledger_contract.sender(finance_account)
-    orphan = ledger_contract.send(finance, "recordPayment", *payment_args(contract, contract.accepted[0], 1, "a"))
+    orphan = ledger_contract.send(finance, "recordPayment", *payment_args(contract, "P1", contract.accepted[0], 1, "a"))
     _rpc(w3, "anvil_mine", [hex(7)])
     head, depth = w3.eth.block_number, w3.eth.block_number - ancestor
     replacement = _signed_payment(
-        w3, ledger_contract, finance_account, payment_args(contract, contract.accepted[1], 2, "b"), ancestor
+        w3, ledger_contract, finance_account, payment_args(contract, "P1", contract.accepted[1], 2, "b"), ancestor
     )
     reorged: list[Any] = []
     mirrored_at_reorg: list[int] = []
@@ -180,16 +181,18 @@ def test_reorg_while_a_catch_up_is_under_way_is_rolled_back_within_that_catch_up
 def test_one_block_reorg_of_a_payment_after_a_long_quiet_stretch_rolls_back_one_block(
     settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str, tmp_path: Path
 ) -> None:
-    contract = payable_contract(settings, ledger_contract, "ocds-reorg-quiet-0001")
+    contract = payable_contract(settings, ledger_contract, "ocds-pl0001-reorg-quiet-0001")
     finance_account = derive_account(settings, FINANCE.account_index)
     _rpc(w3, "anvil_mine", [hex(300)])  # no ledger events for 300 blocks: the ranges over them grow long
     finance = ledger_contract.sender(finance_account)
-    orphan_tx = ledger_contract.send(finance, "recordPayment", *payment_args(contract, contract.accepted[0], 1, "a"))
+    orphan_tx = ledger_contract.send(
+        finance, "recordPayment", *payment_args(contract, "P1", contract.accepted[0], 1, "a")
+    )
     indexer, engine = open_mirror(settings, w3, database_url)
     indexer.catch_up()
 
     head = w3.eth.block_number
-    replacement = payment_args(contract, contract.accepted[1], 2, "b")
+    replacement = payment_args(contract, "P1", contract.accepted[1], 2, "b")
     _rpc(w3, "anvil_reorg", [1, [[_signed_payment(w3, ledger_contract, finance_account, replacement, head - 1), 0]]])
     assert w3.eth.get_block(head)["hash"] != orphan_tx["blockHash"]
     indexer.catch_up()

@@ -9,7 +9,8 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import Engine, Numeric, text
+from alembic.operations import Operations
+from sqlalchemy import Engine, Numeric, inspect, text
 
 from ledger.store import projections  # noqa: F401 - registers the projection tables on Base.metadata
 from ledger.store.database import MIGRATIONS_DIR, make_engine, upgrade_schema
@@ -75,7 +76,7 @@ def test_0002_swaps_the_topic1_index_and_keeps_the_rows_both_ways(database_url: 
             {**row, "topic": PROCESS_ID},
         )
     assert "ix_raw_logs_chain_id_topic1" in _index_names(engine, "raw_logs")
-    _migrate(engine, "upgrade", "head")
+    _migrate(engine, "upgrade", "0002")
     indexes = _index_names(engine, "raw_logs")
     assert "ix_raw_logs_topic1_prefix" in indexes and "ix_raw_logs_chain_id_topic1" not in indexes
     with engine.connect() as connection:
@@ -108,4 +109,66 @@ def test_looking_up_an_entitys_logs_searches_the_prefix_index_on_both_columns(da
         assert "(chain_id=? AND <expr>" in plan, plan
     else:
         assert "substr" in plan.split("Index Cond:")[1], plan
+    engine.dispose()
+
+
+def test_0003_empties_what_derives_from_the_chain_keeps_off_chain_rows_and_goes_back(database_url: str) -> None:
+    engine = make_engine(database_url)
+    _migrate(engine, "upgrade", "0002")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO raw_logs (chain_id, block_number, block_hash, tx_hash, tx_index, log_index, address, "
+                "topic0, topic1, data) VALUES (1, 5, :hash, :hash, 0, 0, :address, :hash, :hash, '0x')"
+            ),
+            {"hash": PROCESS_ID, "address": "0x" + "03" * 20},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO organisations (chain_id, org_id, role, block_number, block_hash, tx_hash, log_index, "
+                "block_time) VALUES (1, :hash, 'supplier', 5, :hash, :hash, 0, 0)"
+            ),
+            {"hash": PROCESS_ID},
+        )
+        connection.execute(
+            text("INSERT INTO anchored_documents (chain_id, root, leaf_index, doc_hash) VALUES (1, :h, 0, :h)"),
+            {"h": PROCESS_ID},
+        )
+
+    _migrate(engine, "upgrade", "0003")
+
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM raw_logs")).scalar_one() == 0
+        assert connection.execute(text("SELECT count(*) FROM organisations")).scalar_one() == 0
+        kept = connection.execute(text("SELECT anchorer_org, root, leaf_index FROM anchored_documents")).all()
+        assert [tuple(row) for row in kept] == [("", PROCESS_ID, 0)]
+    _migrate(engine, "downgrade", "0002")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM anchored_documents")).scalar_one() == 1
+    engine.dispose()
+
+
+def test_an_upgrade_that_fails_part_way_leaves_nothing_and_the_next_one_completes(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """All or nothing on SQLite too, whose driver would commit each CREATE TABLE of the first migration on its own:
+    a crash there (e.g. `kill -9` of a starting indexer) must not leave tables without their version row."""
+    engine = make_engine(database_url)
+    create_table = Operations.create_table
+    created: list[str] = []
+
+    def create_some_then_fail(self: Operations, *args: Any, **kwargs: Any) -> Any:
+        if len(created) == 5:
+            raise RuntimeError("killed in the middle of the migration")
+        created.append(args[0])
+        return create_table(self, *args, **kwargs)
+
+    monkeypatch.setattr(Operations, "create_table", create_some_then_fail)
+    with pytest.raises(RuntimeError, match="killed"):
+        upgrade_schema(engine)
+    assert not set(inspect(engine).get_table_names()) & {*created, "alembic_version"}
+    monkeypatch.undo()
+    upgrade_schema(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
     engine.dispose()

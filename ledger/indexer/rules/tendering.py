@@ -9,7 +9,7 @@ from collections.abc import Callable
 from ledger.indexer.working_set import Args, Row, Rule, WorkingSet, process_of
 
 METHODS = ("open_tender", "single_source")
-COMPLAINT_OUTCOMES = ("open", "dismissed", "upheld", "withdrawn")
+COMPLAINT_STATUSES = ("none", "open", "dismissed", "upheld", "withdrawn")
 
 
 def _process_created(working: WorkingSet, args: Args, ref: Row) -> None:
@@ -23,18 +23,18 @@ def _process_created(working: WorkingSet, args: Args, ref: Row) -> None:
             "ocid": args["ocid"],
             "budget_id": args["budgetId"],
             "purchaser_org": args["purchaserOrg"],
-            "purchaser": args["purchaser"],
+            "purchaser": args["account"],
             "method": METHODS[args["method"]],
             "stage": "planning",
             "doc_hash": args["docHash"],
             "rationale_hash": rationale,
             "bid_deadline": None,
             "reveal_deadline": None,
-            "amendments": 0,
+            "tender_amendments": 0,
             "bid_count": 0,
             "reveal_count": 0,
             "open_complaints": 0,
-            "awardee": None,
+            "supplier_org": None,
             "award_amount": None,
         },
     )
@@ -48,14 +48,15 @@ def _tender_opened(working: WorkingSet, args: Args, ref: Row) -> None:
 def _tender_amended(working: WorkingSet, args: Args, ref: Row) -> None:
     process = process_of(working, args, ref)
     process.update(
-        amendments=args["amendment"], bid_deadline=args["bidDeadline"], reveal_deadline=args["revealDeadline"]
+        tender_amendments=args["number"], bid_deadline=args["bidDeadline"], reveal_deadline=args["revealDeadline"]
     )
     working.append(
         "tender_amendments",
         {
             **ref,
             "process_id": args["processId"],
-            "amendment": args["amendment"],
+            "amendment_id": args["amendmentId"],
+            "number": args["number"],
             "doc_hash": args["docHash"],
             "rationale_hash": args["rationaleHash"],
             "bid_deadline": args["bidDeadline"],
@@ -67,7 +68,7 @@ def _tender_amended(working: WorkingSet, args: Args, ref: Row) -> None:
 def _bid_committed(working: WorkingSet, args: Args, ref: Row) -> None:
     process = process_of(working, args, ref)
     relayer = args["relayer"] if int(args["relayer"], 16) else None
-    bid = working.get("bids", args["processId"], args["bidder"])
+    bid = working.get("bids", args["processId"], args["bidderOrg"])
     if bid is None:
         process["bid_count"] += 1
         bid = working.put(
@@ -75,29 +76,43 @@ def _bid_committed(working: WorkingSet, args: Args, ref: Row) -> None:
             {
                 **ref,
                 "process_id": args["processId"],
-                "bidder": args["bidder"],
+                "bidder_org": args["bidderOrg"],
                 "commitments": 0,
                 "revealed": False,
                 "amount": None,
                 "bid_doc_hash": None,
+                "revealed_by": None,
                 "revealed_tx_hash": None,
             },
         )
     bid.update(
+        account=args["account"],
         commitment=args["commitment"],
         commitments=bid["commitments"] + 1,
+        nonce=args["nonce"],
         relayer=relayer,
         committed_tx_hash=ref["tx_hash"],
     )
 
 
+def _bid_signatures_cancelled(working: WorkingSet, args: Args, ref: Row) -> None:
+    # Before a first commit there is no bid row; that commit's event carries the nonce then.
+    bid = working.get("bids", args["processId"], args["bidderOrg"])
+    if bid is not None:
+        bid["nonce"] = args["nonce"]
+
+
 def _bid_revealed(working: WorkingSet, args: Args, ref: Row) -> None:
     process = process_of(working, args, ref)
     process["reveal_count"] += 1
-    bid = working.get("bids", args["processId"], args["bidder"])
+    bid = working.get("bids", args["processId"], args["bidderOrg"])
     if bid is not None:
         bid.update(
-            revealed=True, amount=args["amount"], bid_doc_hash=args["bidDocHash"], revealed_tx_hash=ref["tx_hash"]
+            revealed=True,
+            amount=args["amount"],
+            bid_doc_hash=args["bidDocHash"],
+            revealed_by=args["account"],
+            revealed_tx_hash=ref["tx_hash"],
         )
 
 
@@ -110,6 +125,7 @@ def _evaluation_recorded(working: WorkingSet, args: Args, ref: Row) -> None:
             "process_id": args["processId"],
             "report_hash": args["reportHash"],
             "bid_count": args["bidCount"],
+            "unrevealed_count": args["unrevealedCount"],
             "revealed_bidders": json.dumps(args["revealedBidders"]),
             "revealed_amounts": json.dumps([str(amount) for amount in args["revealedAmounts"]]),
         },
@@ -117,13 +133,14 @@ def _evaluation_recorded(working: WorkingSet, args: Args, ref: Row) -> None:
 
 
 def _process_awarded(working: WorkingSet, args: Args, ref: Row) -> None:
-    process_of(working, args, ref).update(stage="awarded", awardee=args["supplier"], award_amount=args["amount"])
+    process = process_of(working, args, ref)
+    process.update(stage="awarded", supplier_org=args["supplierOrg"], award_amount=args["amount"])
     working.append(
         "awards",
         {
             **ref,
             "process_id": args["processId"],
-            "supplier": args["supplier"],
+            "supplier_org": args["supplierOrg"],
             "amount": args["amount"],
             "doc_hash": args["docHash"],
             "bid_count": args["bidCount"],
@@ -147,6 +164,7 @@ def _complaint_filed(working: WorkingSet, args: Args, ref: Row) -> None:
             **ref,
             "process_id": args["processId"],
             "complaint_id": args["complaintId"],
+            "complaint_ref": args["complaintRef"],
             "complainant_org": args["complainantOrg"],
             "doc_hash": args["docHash"],
             "status": "open",
@@ -161,7 +179,7 @@ def _complaint_resolved(working: WorkingSet, args: Args, ref: Row) -> None:
     complaint = working.get("complaints", args["processId"], args["complaintId"])
     if complaint is not None:
         complaint.update(
-            status=COMPLAINT_OUTCOMES[args["outcome"]],
+            status=COMPLAINT_STATUSES[args["outcome"]],
             resolution_doc_hash=args["docHash"],
             resolved_tx_hash=ref["tx_hash"],
         )
@@ -173,6 +191,8 @@ def _audit_note(working: WorkingSet, args: Args, ref: Row) -> None:
         {
             **ref,
             "process_id": args["processId"],
+            "note_id": args["noteId"],
+            "note_ref": args["noteRef"],
             "auditor_org": args["auditorOrg"],
             "findings_hash": args["findingsHash"],
         },
@@ -184,11 +204,11 @@ RULES: dict[str, Rule] = {
     "TenderOpened": _tender_opened,
     "TenderAmended": _tender_amended,
     "BidCommitted": _bid_committed,
+    "BidSignaturesCancelled": _bid_signatures_cancelled,
     "BidRevealed": _bid_revealed,
     "EvaluationRecorded": _evaluation_recorded,
     "ProcessAwarded": _process_awarded,
     "ProcessCancelled": _stage_event("cancelled"),
-    "ProcessCompleted": _stage_event("completed"),
     "ComplaintFiled": _complaint_filed,
     "ComplaintResolved": _complaint_resolved,
     "AuditNoteRecorded": _audit_note,
