@@ -57,12 +57,20 @@ from ledger.chain.deployment import LEDGER  # noqa: E402
 from ledger.chain.ledger_contract import SUPPLIER_ROLE, LedgerContract, process_id_of  # noqa: E402
 from ledger.chain.setup import deploy, ensure_built, open_ledger  # noqa: E402
 from ledger.chain.toolchain import find_anvil  # noqa: E402
-from ledger.demo import AUDITOR, PURCHASER, SUPPLIER_A, SUPPLIER_B, set_up_organisations_and_budget  # noqa: E402
+from ledger.demo import (  # noqa: E402
+    AUDITOR,
+    OCID_PREFIX,
+    PURCHASER,
+    SUPPLIER_A,
+    SUPPLIER_B,
+    set_up_organisations_and_budget,
+)
 from ledger.indexer.decode import event_topic  # noqa: E402
 from ledger.indexer.runner import build_indexer  # noqa: E402
 from ledger.settings import DEV_MNEMONIC, Settings  # noqa: E402
 from ledger.store.database import make_engine, upgrade_schema  # noqa: E402
-from scripts.bench.gas import _git, chain_time, document, free_port  # noqa: E402
+from scripts.bench.gas import _git, free_port  # noqa: E402
+from scripts.bench.gas_lifecycle import chain_time, document  # noqa: E402
 
 DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "indexer.json"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -178,8 +186,8 @@ def generate(settings: Settings, ledger: LedgerContract, events: int, status: St
     create = encoder(contract, "createProcess", ["ocds-x", budget_id, 0, document("d"), bytes(32)])  # 0: open tender
     open_tender = encoder(contract, "openTender", [bytes(32), 1, 2, document("d")])
     commit = encoder(contract, "commitBid", [bytes(32), document("c")])
-    note = encoder(contract, "recordAuditNote", [bytes(32), document("n")])
-    ocids = [f"ocds-ixb{tag}-2026-{i:06d}" for i in range(processes)]
+    note = encoder(contract, "recordAuditNote", [bytes(32), document("r"), document("n")])
+    ocids = [f"{OCID_PREFIX}-ixb{tag}-{i:06d}" for i in range(processes)]
     pids, deadline = [process_id_of(ocid) for ocid in ocids], chain_time(w3) + 365 * 86_400
     created = [
         [create(ocid, budget_id, 0, document(f"{ocid} notice"), bytes(32)),
@@ -191,7 +199,10 @@ def generate(settings: Settings, ledger: LedgerContract, events: int, status: St
     by_supplier: list[list[list[bytes]]] = [[] for _ in suppliers]
     for i in range(bids):  # every supplier bids on every process, then replaces its bids
         by_supplier[(i // processes) % len(suppliers)].append([commit(pids[i % processes], document(f"{tag} bid {i}"))])
-    notes = [[note(pids[j % processes], document(f"{tag} note {j}"))] for j in range(mix["audit_notes"])]
+    notes = [
+        [note(pids[j % processes], document(f"{tag} ref {j}"), document(f"{tag} note {j}"))]
+        for j in range(mix["audit_notes"])
+    ]
     queues += [batches(w3, s, units, multicall, to) for s, units in zip(suppliers, by_supplier, strict=True)]
     queues += [batches(w3, derive_account(settings, AUDITOR.account_index), notes, multicall, to)]
     send_all(w3, queues[1:], multicall, to, status)
