@@ -106,7 +106,8 @@ def anvil(port: int, log_file: Path) -> Iterator[str]:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
-        while not port_is_open(port):
+        while not port_is_open(port) or process.poll() is not None:
+            # An open port with our anvil gone is someone else's chain (the port was taken meanwhile): never use it.
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"anvil did not start on port {port}; see {log_file}")
             time.sleep(0.05)

@@ -247,6 +247,14 @@ def ledger_container(project: Any) -> Any:
     return container
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _session_fixtures_first(ledger_container: Any, members: dict[str, Any], request: pytest.FixtureRequest) -> None:
+    """Set up every session-scoped fixture before ape snapshots a module, so its isolation never has to rebase
+    (ape warns InvalidIsolationWarning and rebuilds its snapshots when one comes later)."""
+    for name in ACCOUNT_INDEX:
+        request.getfixturevalue(name)
+
+
 @pytest.fixture(scope="module")
 def ledger(ledger_container: Any, members: dict[str, Any]) -> Any:
     """A deployed ProcurementLedger with every organisation of ORGS registered and its accounts bound, the two ocid

@@ -144,14 +144,6 @@ def milestone_ids(count: int) -> list[bytes]:
     return [keccak(text=f"milestone-n{number}") for number in range(count)]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _accounts_first(
-    admin, purchaser, finance, supplier_a, supplier_a2, supplier_b, supplier_c, auditor, other_purchaser,
-    other_finance, outsider,
-) -> None:  # fmt: skip
-    """Set up the session-scoped accounts before ape snapshots the module, so it never has to rebase."""
-
-
 @pytest.fixture
 def delivered(ledger: Any, supplier_a: Any, contracted: Callable[..., bytes]) -> Callable[[], bytes]:
     """The `contracted` process whose milestone M1 supplier A delivered (so it is in Implementation)."""

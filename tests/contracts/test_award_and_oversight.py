@@ -144,14 +144,6 @@ def ref(number: int) -> bytes:
     return keccak(text=f"complaint-{number}")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _accounts_first(
-    admin, purchaser, finance, supplier_a, supplier_a2, supplier_b, supplier_c, auditor, other_purchaser,
-    other_finance, publisher, outsider,
-) -> None:  # fmt: skip
-    """Set up the session-scoped accounts before ape snapshots the module, so it never has to rebase."""
-
-
 @pytest.fixture
 def tender_with_bids(
     ledger: Any, supplier_a: Any, supplier_b: Any, open_tender: Callable[..., bytes]

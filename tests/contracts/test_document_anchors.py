@@ -50,25 +50,6 @@ BATCH_SIZES = [1, 3, 16, 17]
 VECTORS = json.loads((Path(__file__).parents[1] / "assets" / "merkle_rfc6962_vectors.json").read_text())
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _session_accounts_first(
-    admin,
-    purchaser,
-    finance,
-    supplier_a,
-    supplier_a2,
-    supplier_b,
-    supplier_c,
-    auditor,
-    other_purchaser,
-    other_finance,
-    publisher,
-    relayer,
-    outsider,
-) -> None:
-    """Set up every session-scoped account fixture before ape snapshots the module, so none has to rebase."""
-
-
 def verify_raw(ledger: Any, chain: Any, *args: Any) -> HexBytes:
     """Call verifyDocument by a raw eth_call, raising the decoded custom error if it reverts.
 

@@ -51,25 +51,6 @@ PAYMENTS = [keccak(text=f"payment-{number}") for number in range(1, 4)]
 CREATE_PROCESS = selector("createProcess(string,bytes32,uint8,bytes32,bytes32)")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _session_accounts_first(
-    admin,
-    purchaser,
-    finance,
-    supplier_a,
-    supplier_a2,
-    supplier_b,
-    supplier_c,
-    auditor,
-    other_purchaser,
-    other_finance,
-    publisher,
-    relayer,
-    outsider,
-) -> None:
-    """Set up every session-scoped account fixture before ape snapshots the module, so none has to rebase."""
-
-
 def create_call(ledger: Any, ocid: str, notice: bytes | None = None) -> bytes:
     """Calldata of createProcess for an open-tender process `ocid` on BUDGET_ID."""
     notice = doc(f"notice {ocid}") if notice is None else notice

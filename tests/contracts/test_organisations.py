@@ -61,13 +61,6 @@ SUSPEND = selector("suspendOrganisation(bytes32,bytes32)")
 REINSTATE = selector("reinstateOrganisation(bytes32,bytes32)")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _session_fixtures_first(
-    ledger_container, admin, purchaser, finance, supplier_a, supplier_a2, other_purchaser, other_finance, outsider
-) -> None:
-    """Set up the session-scoped fixtures before ape snapshots the module, so it never has to rebase."""
-
-
 def at(chain: Any, timestamp: int) -> int:
     """Make the next block (and any call against it) run at `timestamp`."""
     chain.pending_timestamp = timestamp

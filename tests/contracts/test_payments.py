@@ -72,13 +72,6 @@ def deliver_and_accept(ledger: Any, purchaser: Any, supplier: Any, process_id: b
     ledger.recordMilestone(process_id, milestone, ACCEPTANCE, doc("acceptance"), sender=purchaser)
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _accounts_first(
-    admin, purchaser, finance, supplier_a, supplier_a2, supplier_b, supplier_c, auditor, other_finance, outsider
-) -> None:
-    """Set up the session-scoped accounts before ape snapshots the module, so it never has to rebase."""
-
-
 # ─── What is paid ────────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -20,6 +20,7 @@ import pytest
 from eth_account import Account
 from eth_utils import keccak
 
+from ledger.chain.bids import BID_COMMITMENT_TYPES
 from tests.contracts.conftest import (
     FINANCE_ORG,
     HOUR,
@@ -45,15 +46,6 @@ RECORD_EVALUATION = selector("recordEvaluation(bytes32,bytes32)")
 BID_COMMITMENT_TYPE = (
     "BidCommitment(bytes32 processId,bytes32 bidderOrg,bytes32 commitment,uint64 nonce,uint256 deadline)"
 )
-BID_COMMITMENT_TYPES = {
-    "BidCommitment": [
-        {"name": "processId", "type": "bytes32"},
-        {"name": "bidderOrg", "type": "bytes32"},
-        {"name": "commitment", "type": "bytes32"},
-        {"name": "nonce", "type": "uint64"},
-        {"name": "deadline", "type": "uint256"},
-    ]
-}
 NON_SUPPLIERS = ["purchaser", "finance", "auditor", "publisher", "relayer", "outsider"]
 
 
@@ -146,6 +138,8 @@ def test_python_commitment_equals_contract_bid_commitment(ledger, open_tender):
 
 def test_bid_signatures_use_the_procurement_ledger_v2_domain_and_type(ledger, chain):
     assert ledger.BID_COMMITMENT_TYPEHASH() == keccak(text=BID_COMMITMENT_TYPE)
+    fields = ",".join(f"{field['type']} {field['name']}" for field in BID_COMMITMENT_TYPES["BidCommitment"])
+    assert f"BidCommitment({fields})" == BID_COMMITMENT_TYPE  # the type ledger.chain.bids signs
     domain = ledger.eip712Domain()
     assert (domain.fields, domain.name, domain.version, domain.chainId, domain.verifyingContract) == (
         b"\x0f",
