@@ -76,7 +76,7 @@ DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "indexer.json"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_EVENTS, TARGET_SQLITE_EVENTS_PER_S, TARGET_RATIO = 100_000, 30_000, 10  # the issue's, on 2 cores
 EXTRA_SUPPLIERS = tuple(range(10, 16))  # HD indexes of suppliers registered here (anvil funds 0..15)
-TX_GAS, ESTIMATE_SAMPLE, RECEIPT_TIMEOUT = 3_000_000, 16, 120.0  # each multicall far below the block gas limit
+TX_GAS, ESTIMATE_SAMPLE, RECEIPT_TIMEOUT = 3_000_000, 16, 900.0  # each multicall far below the block gas limit
 NAIVE_SAMPLE_MIN = 10_000
 COUNTED_TABLES = ("processes", "bids", "audit_notes")
 Tx = tuple[LocalAccount, list[bytes], int]  # sender, calls of one multicall, gas limit
@@ -157,6 +157,7 @@ def send_all(w3: Web3, queues: Sequence[Sequence[Tx]], multicall: Encoder, to: s
         nonces[account.address] = nonce + 1
         hashes.append(str(response["result"]))
         status(f"generating: {len(hashes):,} transactions sent")
+    _wait_for_a_quiet_chain(w3, status)
     deadline = time.monotonic() + RECEIPT_TIMEOUT
     for chunk in (hashes[i : i + 200] for i in range(0, len(hashes), 200)):
         requested = [(RPCEndpoint("eth_getTransactionReceipt"), [tx_hash]) for tx_hash in chunk]
@@ -166,6 +167,23 @@ def send_all(w3: Web3, queues: Sequence[Sequence[Tx]], multicall: Encoder, to: s
             provider.make_request(RPCEndpoint("evm_mine"), [])
         if reverted := [h for h, receipt in zip(chunk, receipts, strict=True) if int(receipt["status"], 16) != 1]:
             raise RuntimeError(f"{len(reverted)} multicalls reverted, e.g. {reverted[0]}; replay it to see why")
+
+
+def _wait_for_a_quiet_chain(w3: Web3, status: Status, quiet: float = 3.0) -> None:
+    """Return once no block has been mined for `quiet` seconds.
+
+    Anvil automines a burst in blocks of several transactions but keeps the mining job each one queued: after the
+    last transaction is in, it goes on mining empty blocks (about five a second here, for minutes at 100,000
+    events). Those would move the head under the timed runs and take CPU from them, so the runs wait them out.
+    """
+    deadline, head, since = time.monotonic() + RECEIPT_TIMEOUT, w3.eth.block_number, time.monotonic()
+    while time.monotonic() - since < quiet:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"anvil was still mining empty blocks after {RECEIPT_TIMEOUT:.0f}s (head {head})")
+        time.sleep(0.5)
+        if (now := w3.eth.block_number) != head:
+            head, since = now, time.monotonic()
+            status(f"generating: waiting for anvil's queued mining jobs to end (block {head:,})")
 
 
 def generate(settings: Settings, ledger: LedgerContract, events: int, status: Status) -> dict[str, int]:
