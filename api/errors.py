@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ledger.errors import ConfigurationError, LedgerError, NotFoundError
+from ledger.errors import ConfigurationError, InvalidRequestError, LedgerError, NotFoundError
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +19,10 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
     return _error(404, "not_found", str(exc))
+
+
+async def _unanswerable_request(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(422, "invalid_request", str(exc))
 
 
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
@@ -42,4 +46,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """Map every error the ledger raises on purpose to a status and a message a person can act on."""
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(InvalidRequestError, _unanswerable_request)
     app.add_exception_handler(LedgerError, _ledger_error)

@@ -60,6 +60,14 @@ class NotFoundError(LedgerError, LookupError):
     """A requested record does not exist in the mirror."""
 
 
+class InvalidRequestError(LedgerError, ValueError):
+    """A request the user can fix: a filter, range or value the ledger cannot answer as asked."""
+
+
+class InvalidCursorError(InvalidRequestError):
+    """A page cursor that this API did not give out, or that belongs to another listing."""
+
+
 class VerificationError(LedgerError, ValueError):
     """A check against the chain failed: expected one thing, found another."""
 

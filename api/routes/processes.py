@@ -1,4 +1,4 @@
-"""Procurement processes, each with the chain reference that proves it."""
+"""Procurement processes, each with the chain reference that proves it, and their timelines."""
 
 from __future__ import annotations
 
@@ -7,15 +7,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import SessionDep
+from api.deps import DecoderDep, SessionDep
 from api.schemas import ChainReference, ErrorOut, ProcessList, ProcessOut
+from api.schemas_timeline import TimelineOut
 from ledger.errors import NotFoundError
+from ledger.read.cursor import decode_cursor, encode_cursor
+from ledger.read.timeline import process_timeline
 from ledger.store.projections import Process
 from ledger.store.queries import find_process, list_processes
 
 router = APIRouter(prefix="/processes", tags=["processes"])
 
 Ocid = Annotated[str, Path(min_length=1, max_length=128, description="the process's OCDS ocid")]
+MAX_OFFSET = 2**31 - 1
 
 
 def to_schema(row: Process) -> ProcessOut:
@@ -44,7 +48,7 @@ def to_schema(row: Process) -> ProcessOut:
 def processes(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> ProcessList:
     """Processes, newest first."""
     rows = list_processes(session, limit=limit, offset=offset)
@@ -61,3 +65,20 @@ def process(ocid: Ocid, session: SessionDep) -> ProcessOut:
             "if it was created moments ago (see /health for its lag)"
         )
     return to_schema(row)
+
+
+@router.get("/{ocid}/timeline", response_model=TimelineOut, responses={404: {"model": ErrorOut}})
+def timeline(
+    ocid: Ocid,
+    session: SessionDep,
+    decoder: DecoderDep,
+    after: Annotated[str | None, Query(max_length=200, description="cursor from the previous page")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> TimelineOut:
+    """Every event of the process in chain order: label (en, zh), actor with its name, amounts with currency,
+    documents with title and availability, durations, and the chain evidence (tx, block, log index)."""
+    kind = "timeline:" + ocid
+    position = decode_cursor(kind, after, (int, int)) if after is not None else None
+    result = process_timeline(session, decoder, ocid, (int(position[0]), int(position[1])) if position else None, limit)
+    next_cursor = encode_cursor(kind, result.next_after) if result.next_after else None
+    return TimelineOut.model_validate(result).model_copy(update={"next_cursor": next_cursor})

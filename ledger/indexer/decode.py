@@ -189,3 +189,18 @@ def _decoder_of(entry: Mapping[str, Any]) -> Callable[[RawLog], DecodedEvent]:
     for param in entry["inputs"]:
         (topic_fields if param["indexed"] else data_fields).append((str(param["name"]), _canonical(param)))
     return _compile(str(entry["name"]), topic_fields, data_fields)
+
+
+def raw_log_from_row(values: Mapping[Any, Any]) -> RawLog:
+    """The RawLog that a raw_logs row (as a mapping of its columns) holds."""
+    topics = (values["topic0"], values["topic1"], values["topic2"], values["topic3"])
+    return RawLog(
+        block_number=int(values["block_number"]),
+        block_hash=str(values["block_hash"]),
+        tx_hash=str(values["tx_hash"]),
+        tx_index=int(values["tx_index"]),
+        log_index=int(values["log_index"]),
+        address=str(values["address"]),
+        topics=tuple(str(topic) for topic in topics if topic is not None),
+        data=str(values["data"]),
+    )

@@ -8,7 +8,6 @@ is needed for the replay: the raw logs are the evidence the projections are deri
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, delete, select
@@ -16,7 +15,7 @@ from web3 import Web3
 
 from ledger.errors import IndexerError
 from ledger.indexer.apply import apply_events, save_checkpoint
-from ledger.indexer.decode import DecodedEvent, EventDecoder
+from ledger.indexer.decode import DecodedEvent, EventDecoder, raw_log_from_row
 from ledger.indexer.fetch import BlockHeader, RawLog, fetch_head, fetch_header
 from ledger.indexer.project import ENTITY_COLUMN, ENTITY_KIND_OF_TABLE, entity_of
 from ledger.store.models import Base, Block, table_of
@@ -78,7 +77,7 @@ def find_common_ancestor(
 def roll_back(connection: Connection, chain_id: int, ancestor: BlockHeader, decoder: EventDecoder) -> Rollback:
     """Remove everything above `ancestor` and rebuild the affected entities from the raw logs below it."""
     raw = table_of(RawLogRow)
-    removed = [_raw_log(row) for row in connection.execute(
+    removed = [raw_log_from_row(row) for row in connection.execute(
         select(raw).where(raw.c.chain_id == chain_id, raw.c.block_number > ancestor.number)
     ).mappings()]  # fmt: skip
     entities = {entity for entity in (_entity(decoder, item) for item in removed) if entity is not None}
@@ -116,7 +115,7 @@ def _remaining_events(
     events: list[DecodedEvent] = []
     for start in range(0, len(ids), 500):
         for row in connection.execute(raw_logs_with_topic1(chain_id, ids[start : start + 500])).mappings():
-            event = decoder.decode(_raw_log(row))
+            event = decoder.decode(raw_log_from_row(row))
             if event is not None and entity_of(event) in entities:
                 events.append(event)
     events.sort(key=lambda event: event.log.order_key)
@@ -136,18 +135,3 @@ def _block_times(connection: Connection, chain_id: int, numbers: set[int]) -> di
 def _entity(decoder: EventDecoder, item: RawLog) -> tuple[str, str] | None:
     event = decoder.decode(item)
     return None if event is None else entity_of(event)
-
-
-def _raw_log(row: object) -> RawLog:
-    values: dict[str, object] = dict(row)  # type: ignore[call-overload]
-    topics: Sequence[object] = [values[f"topic{i}"] for i in range(4)]
-    return RawLog(
-        block_number=int(values["block_number"]),  # type: ignore[call-overload]
-        block_hash=str(values["block_hash"]),
-        tx_hash=str(values["tx_hash"]),
-        tx_index=int(values["tx_index"]),  # type: ignore[call-overload]
-        log_index=int(values["log_index"]),  # type: ignore[call-overload]
-        address=str(values["address"]),
-        topics=tuple(str(topic) for topic in topics if topic is not None),
-        data=str(values["data"]),
-    )

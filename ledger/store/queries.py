@@ -6,11 +6,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session
 
-from ledger.store.models import Checkpoint, RawLog, prefix_of, table_of, topic1_prefix
-from ledger.store.projections import Process
+from ledger.store.models import Block, Checkpoint, RawLog, prefix_of, table_of, topic1_prefix
+from ledger.store.projections import Anchor, Budget, Process
 
 
 @dataclass(frozen=True)
@@ -53,3 +53,27 @@ def raw_logs_with_topic1(chain_id: int, topics: Collection[str]) -> Select[tuple
         topic1_prefix(raw.c.topic1).in_(sorted({prefix_of(topic) for topic in topics})),  # what the index holds
         raw.c.topic1.in_(sorted(topics)),
     )
+
+
+def find_budget(session: Session, chain_id: int, budget_id: str) -> Budget | None:
+    """The budget line `budget_id`, or None."""
+    return session.scalars(select(Budget).where(Budget.chain_id == chain_id, Budget.budget_id == budget_id)).first()
+
+
+def entity_log_rows(session: Session, chain_id: int, entity_id: str) -> list[Row[tuple[object, ...]]]:
+    """Every raw log whose first topic is `entity_id` (a process, budget or organisation), in chain order, each
+    with its block's timestamp as `block_time`."""
+    blocks = table_of(Block)
+    query = raw_logs_with_topic1(chain_id, [entity_id]).subquery()
+    joined = (
+        select(query, blocks.c.timestamp.label("block_time"))
+        .join(blocks, (blocks.c.chain_id == query.c.chain_id) & (blocks.c.number == query.c.block_number))
+        .order_by(query.c.block_number, query.c.log_index)
+    )
+    return list(session.execute(joined).all())
+
+
+def anchors_of_process(session: Session, chain_id: int, process_id: str) -> list[Anchor]:
+    """The document batches anchored under `process_id`, in chain order."""
+    query = select(Anchor).where(Anchor.chain_id == chain_id, Anchor.process_id == process_id)
+    return list(session.scalars(query.order_by(Anchor.block_number, Anchor.log_index)))

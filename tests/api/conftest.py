@@ -1,0 +1,61 @@
+"""One chain per test module holding the demo and a full lifecycle, mirrored into SQLite and PostgreSQL, and
+an API client over each mirror. Building it takes seconds, so the API tests share it and only read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from ledger.chain.anvil import AnvilProcess
+from ledger.chain.client import connect
+from ledger.chain.setup import ensure_deployed, open_ledger
+from ledger.chain.toolchain import find_anvil
+from ledger.demo import load_demo_data
+from ledger.indexer.runner import build_indexer
+from ledger.settings import Settings
+from ledger.store.database import make_engine, upgrade_schema
+from tests.api.lifecycle import run_tender_to_payment
+from tests.conftest import fresh_database
+from tests.helpers import PROJECT_DIR, free_port
+
+
+@dataclass(frozen=True)
+class DemoChain:
+    """A chain with the demo and the full lifecycle on it, and the settings that reach it."""
+
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def demo_chain(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterator[DemoChain]:
+    data_dir: Path = tmp_path_factory.mktemp("api") / "data"
+    settings = Settings(project_dir=PROJECT_DIR, data_dir=data_dir, chain_port=free_port(), api_port=free_port())
+    anvil = AnvilProcess(find_anvil(PROJECT_DIR), settings.chain_port, settings.chain_state_file)
+    anvil.start()
+    try:
+        w3 = connect(anvil.rpc_url)
+        ensure_deployed(settings, w3)
+        ledger = open_ledger(settings, w3)
+        load_demo_data(settings, ledger)
+        run_tender_to_payment(settings, ledger, w3)
+        yield DemoChain(settings)
+    finally:
+        anvil.stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def api(request: pytest.FixtureRequest, demo_chain: DemoChain) -> Iterator[TestClient]:
+    """A client of the API over the demo chain's mirror, in each database."""
+    with fresh_database(request.param, demo_chain.settings.data_dir) as url:
+        settings = demo_chain.settings.model_copy(update={"database_url": url})
+        engine = make_engine(url)
+        upgrade_schema(engine)
+        build_indexer(settings, connect(settings.rpc_url), engine).catch_up()
+        engine.dispose()
+        with TestClient(create_app(settings)) as client:
+            yield client
