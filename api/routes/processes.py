@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.deps import DecoderDep, SessionDep
+from api.paging import After, cursor_after, position_after
 from api.schemas import ChainReference, ErrorOut, ProcessList, ProcessOut
 from api.schemas_timeline import TimelineOut
 from ledger.errors import NotFoundError
-from ledger.read.cursor import decode_cursor, encode_cursor
 from ledger.read.timeline import process_timeline
 from ledger.store.projections import Process
 from ledger.store.queries import find_process, list_processes
@@ -72,13 +72,12 @@ def timeline(
     ocid: Ocid,
     session: SessionDep,
     decoder: DecoderDep,
-    after: Annotated[str | None, Query(max_length=200, description="cursor from the previous page")] = None,
+    after: After = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> TimelineOut:
     """Every event of the process in chain order: label (en, zh), actor with its name, amounts with currency,
     documents with title and availability, durations, and the chain evidence (tx, block, log index)."""
-    kind = "timeline:" + ocid
-    position = decode_cursor(kind, after, (int, int)) if after is not None else None
-    result = process_timeline(session, decoder, ocid, (int(position[0]), int(position[1])) if position else None, limit)
-    next_cursor = encode_cursor(kind, result.next_after) if result.next_after else None
+    listing = "timeline:" + ocid
+    result = process_timeline(session, decoder, ocid, position_after(listing, after), limit)
+    next_cursor = cursor_after(listing, result.next_after)
     return TimelineOut.model_validate(result).model_copy(update={"next_cursor": next_cursor})

@@ -93,7 +93,13 @@ class Process(EventRef, Base):
     """A procurement process and its current stage."""
 
     __tablename__ = "processes"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id"), Index(None, "ocid"), Index(None, "budget_id"))
+    __table_args__ = (
+        UniqueConstraint("chain_id", "process_id"),
+        Index(None, "ocid"),
+        Index(None, "budget_id"),
+        Index(None, "chain_id", "purchaser_org"),
+        Index(None, "chain_id", "supplier_org"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -249,9 +255,11 @@ class Milestone(EventRef, Base):
     delivery_doc_hash: Mapped[str | None] = mapped_column(HASH)
     delivered_by: Mapped[str | None] = mapped_column(ADDRESS)
     delivered_tx_hash: Mapped[str | None] = mapped_column(HASH)
+    delivered_time: Mapped[int | None] = mapped_column(BigInteger)  # unix seconds of the delivery's block
     acceptance_doc_hash: Mapped[str | None] = mapped_column(HASH)
     accepted_by: Mapped[str | None] = mapped_column(ADDRESS)
     accepted_tx_hash: Mapped[str | None] = mapped_column(HASH)
+    accepted_time: Mapped[int | None] = mapped_column(BigInteger)  # unix seconds of the acceptance's block
 
 
 class Payment(EventRef, Base):

@@ -27,9 +27,11 @@ def _schedule(working: WorkingSet, ref: Row, args: Args, contract_id: str) -> in
                 "delivery_doc_hash": None,
                 "delivered_by": None,
                 "delivered_tx_hash": None,
+                "delivered_time": None,
                 "acceptance_doc_hash": None,
                 "accepted_by": None,
                 "accepted_tx_hash": None,
+                "accepted_time": None,
             },
         )
     return sum(amounts)
@@ -107,7 +109,7 @@ def _milestone_delivered(working: WorkingSet, args: Args, ref: Row) -> None:
     if milestone is not None:
         milestone.update(
             state="delivered", delivery_doc_hash=args["docHash"], delivered_by=args["account"],
-            delivered_tx_hash=ref["tx_hash"],
+            delivered_tx_hash=ref["tx_hash"], delivered_time=ref["block_time"],
         )  # fmt: skip
 
 
@@ -116,7 +118,7 @@ def _milestone_accepted(working: WorkingSet, args: Args, ref: Row) -> None:
     if milestone is not None:
         milestone.update(
             state="accepted", acceptance_doc_hash=args["docHash"], accepted_by=args["account"],
-            accepted_tx_hash=ref["tx_hash"],
+            accepted_tx_hash=ref["tx_hash"], accepted_time=ref["block_time"],
         )  # fmt: skip
     contract = working.get("contracts", args["processId"])
     if contract is not None:
