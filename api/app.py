@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import bids, health, processes, traceability
+from api.routes import bids, health, organisations, processes, traceability
 from ledger.settings import Settings
 from ledger.store.database import make_engine
 
@@ -35,4 +35,5 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(processes.router)
     app.include_router(traceability.router)
     app.include_router(bids.router)
+    app.include_router(organisations.router)
     return app

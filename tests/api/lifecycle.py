@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from web3 import Web3
 
-from ledger.chain.accounts import derive_account
+from ledger.chain.accounts import deployer_account, derive_account
 from ledger.chain.bids import bid_commitment
 from ledger.chain.ledger_contract import LedgerContract, process_id_of, reference
 from ledger.demo import (
@@ -38,6 +38,8 @@ MILESTONES = (f"{CONTRACT}/M1", f"{CONTRACT}/M2")
 LATE_VOUCHER = "TV-2026-000231"
 COMPLAINT = "Q-2026-0001-01"
 DAYS_TO_PAY = 40
+EXTRA_ACCOUNT_INDEX = 9
+SUSPENSION_REASON = "Debarment notice (失信名单): Northgate Civil Engineering Co."
 
 
 def sha(text: str) -> bytes:
@@ -88,6 +90,11 @@ def run_tender_to_payment(settings: Settings, ledger: LedgerContract, w3: Web3) 
     advance(w3, 31)  # the second milestone stays unpaid for over 30 days
     send(AUDITOR, "recordAuditNote", process_id, reference("AUD-2026-17"), sha("Audit findings: late payment."))
     open_sealed_tender(ledger, w3, send)
+    admin = ledger.sender(deployer_account(settings))
+    extra = derive_account(settings, EXTRA_ACCOUNT_INDEX).address
+    ledger.send(admin, "addOrganisationAccount", SUPPLIER_A.org_id, extra)
+    ledger.send(admin, "removeOrganisationAccount", SUPPLIER_A.org_id, extra)
+    send(FINANCE, "suspendOrganisation", SUPPLIER_B.org_id, sha(SUSPENSION_REASON))
 
 
 def open_sealed_tender(ledger: LedgerContract, w3: Web3, send: Callable[..., None]) -> None:
