@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from api.deps import refuse_unknown_query_parameters
 from api.errors import install_error_handlers
-from api.routes import bids, health, organisations, processes, traceability
+from api.metrics import LatencyMiddleware, build_registry
+from api.routes import bids, feed, health, organisations, processes, service, traceability
 from ledger.settings import Settings
 from ledger.store.database import make_engine
 
@@ -27,6 +29,7 @@ def create_app(settings: Settings) -> FastAPI:
         summary="Public procurement milestones, each provable against the chain.",
         version="0.1.0",
         lifespan=lifespan,
+        dependencies=[Depends(refuse_unknown_query_parameters)],
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -36,4 +39,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(traceability.router)
     app.include_router(bids.router)
     app.include_router(organisations.router)
+    app.include_router(feed.router)
+    app.include_router(service.router)
+    app.state.metrics_registry, latency = build_registry(engine)
+    app.add_middleware(LatencyMiddleware, latency=latency)
     return app

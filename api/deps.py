@@ -7,10 +7,13 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from ledger.chain.artifacts import load_artifact
 from ledger.chain.deployment import LEDGER
+from ledger.errors import InvalidRequestError
 from ledger.indexer.decode import EventDecoder
 from ledger.settings import Settings
 
@@ -21,6 +24,30 @@ def get_session(request: Request) -> Iterator[Session]:
     """A read session on the mirror, closed when the request ends."""
     with Session(request.app.state.engine) as session:
         yield session
+
+
+def refuse_unknown_query_parameters(request: Request) -> None:
+    """Refuse a query parameter the endpoint does not take: a misspelt filter must not be silently ignored."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not request.query_params:
+        return
+    known = _query_parameters.get(route.unique_id)
+    if known is None:
+        known = _query_parameters[route.unique_id] = _query_names(route.dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) if known else "no query parameters"
+        raise InvalidRequestError(f"unknown query parameter {', '.join(unknown)}: this endpoint takes {takes}")
+
+
+_query_parameters: dict[str, set[str]] = {}
+
+
+def _query_names(dependant: Dependant) -> set[str]:
+    names = {param.alias for param in dependant.query_params}
+    for dependency in dependant.dependencies:
+        names |= _query_names(dependency)
+    return names
 
 
 def get_decoder(request: Request) -> EventDecoder:

@@ -7,39 +7,6 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 
 
-class ChainReference(BaseModel):
-    """Where on chain a fact was recorded: enough to look it up in any explorer or node."""
-
-    chain_id: int
-    contract: str = Field(description="address of the contract that emitted the event")
-    tx_hash: str
-    block_number: int
-    block_hash: str
-    log_index: int
-
-
-class ProcessOut(BaseModel):
-    """A procurement process as the chain recorded it."""
-
-    ocid: str
-    process_id: str = Field(description="keccak256 of the ocid, the on-chain id")
-    purchaser: str = Field(description="account of the purchaser that opened it")
-    stage: str = Field(description="current stage: planning, tender, evaluation, awarded, contracted, ...")
-    method: str = Field(description="open_tender or single_source")
-    budget_id: str = Field(description="the budget line the process draws on")
-    document_sha256: str = Field(description="SHA-256 of the document behind the opening")
-    created_at: datetime = Field(description="timestamp of the block that recorded it")
-    chain: ChainReference
-
-
-class ProcessList(BaseModel):
-    """A page of processes, newest first."""
-
-    items: list[ProcessOut]
-    limit: int
-    offset: int
-
-
 class ChainStatus(BaseModel):
     """How far the mirror has got on one chain."""
 

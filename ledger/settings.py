@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, ge=1, le=65535)
     confirmations: int = Field(default=0, ge=0, description="blocks behind the head the indexer stays")
     index_batch_blocks: int = Field(default=2_000, ge=1, description="largest eth_getLogs block range")
+    finality_depth: int = Field(
+        default=0, ge=0, description="blocks below the indexed head before a change is final in the change feed"
+    )
     max_reorg_depth: int = Field(default=64, ge=0, description="deepest reorg the indexer rolls back by itself")
     index_worker: Literal["auto", "always", "never"] = Field(
         default="auto", description="fetch and decode in a second process: on long catch-ups, always, or never"

@@ -3,68 +3,94 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
 from api.deps import DecoderDep, SessionDep
-from api.paging import After, cursor_after, position_after
-from api.schemas import ChainReference, ErrorOut, ProcessList, ProcessOut
+from api.paging import After, Limit, cursor_after, position_after
+from api.schemas import ErrorOut
+from api.schemas_processes import ProcessListOut, ProcessSummaryOut
 from api.schemas_timeline import TimelineOut
-from ledger.errors import NotFoundError
+from ledger.errors import InvalidRequestError, NotFoundError
+from ledger.read.processes import ProcessFilters, find_summary, search_processes
 from ledger.read.timeline import process_timeline
-from ledger.store.projections import Process
-from ledger.store.queries import find_process, list_processes
 
 router = APIRouter(prefix="/processes", tags=["processes"])
 
 Ocid = Annotated[str, Path(min_length=1, max_length=128, description="the process's OCDS ocid")]
-MAX_OFFSET = 2**31 - 1
+ORG_ID = r"^0x[0-9a-fA-F]{64}$"
+MAX_AMOUNT = 2**96 - 1
+Stage = Literal[
+    "planning",
+    "tender",
+    "evaluation",
+    "awarded",
+    "contracted",
+    "implementation",
+    "completed",
+    "cancelled",
+    "terminated",
+]
+Method = Literal["open_tender", "single_source"]
 
 
-def to_schema(row: Process) -> ProcessOut:
-    """The response shape of a mirrored process."""
-    return ProcessOut(
-        ocid=row.ocid,
-        process_id=row.process_id,
-        purchaser=row.purchaser,
-        document_sha256=row.doc_hash,
-        stage=row.stage,
-        method=row.method,
-        budget_id=row.budget_id,
-        created_at=datetime.fromtimestamp(row.block_time, UTC),
-        chain=ChainReference(
-            chain_id=row.chain_id,
-            contract=row.contract_address,
-            tx_hash=row.tx_hash,
-            block_number=row.block_number,
-            block_hash=row.block_hash,
-            log_index=row.log_index,
-        ),
+@router.get("", response_model=ProcessListOut)
+def processes(
+    session: SessionDep,
+    buyer: Annotated[str | None, Query(pattern=ORG_ID, description="purchaser organisation id")] = None,
+    supplier: Annotated[str | None, Query(pattern=ORG_ID, description="awarded supplier organisation id")] = None,
+    stage: Annotated[Stage | None, Query()] = None,
+    method: Annotated[Method | None, Query()] = None,
+    budget: Annotated[str | None, Query(pattern=ORG_ID, description="budget line id")] = None,
+    min_amount: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="award amount, minor units")] = None,
+    max_amount: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="award amount, minor units")] = None,
+    created_from: Annotated[datetime | None, Query(description="opened at or after (ISO 8601)")] = None,
+    created_to: Annotated[datetime | None, Query(description="opened at or before (ISO 8601)")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="words of the title or description, any language")
+    ] = None,
+    after: After = None,
+    limit: Limit = 50,
+) -> ProcessListOut:
+    """Processes, newest first, filtered by buyer, supplier, stage, method, budget line, award amount, opening date
+    and free text in the title (Chinese included). An unknown parameter is refused, never ignored."""
+    filters = ProcessFilters(
+        buyer=buyer.lower() if buyer else None,
+        supplier=supplier.lower() if supplier else None,
+        stage=stage,
+        method=method,
+        budget=budget.lower() if budget else None,
+        min_amount=min_amount,
+        max_amount=max_amount,
+        created_from=_aware(created_from),
+        created_to=_aware(created_to),
+        q=q,
+    )
+    if min_amount is not None and max_amount is not None and min_amount > max_amount:
+        raise InvalidRequestError("min_amount is above max_amount; no process can match")
+    listing = "processes:" + repr(sorted((k, str(v)) for k, v in vars(filters).items() if v is not None))
+    items, last = search_processes(session, filters, position_after(listing, after), limit)
+    return ProcessListOut(
+        items=[ProcessSummaryOut.model_validate(item) for item in items], next_cursor=cursor_after(listing, last)
     )
 
 
-@router.get("", response_model=ProcessList)
-def processes(
-    session: SessionDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> ProcessList:
-    """Processes, newest first."""
-    rows = list_processes(session, limit=limit, offset=offset)
-    return ProcessList(items=[to_schema(row) for row in rows], limit=limit, offset=offset)
+def _aware(moment: datetime | None) -> datetime | None:
+    """A date without a zone is taken as UTC, the zone of block times."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
-@router.get("/{ocid}", response_model=ProcessOut, responses={404: {"model": ErrorOut}})
-def process(ocid: Ocid, session: SessionDep) -> ProcessOut:
-    """One process by its ocid, with the transaction, block and log that recorded it."""
-    row = find_process(session, ocid)
-    if row is None:
+@router.get("/{ocid}", response_model=ProcessSummaryOut, responses={404: {"model": ErrorOut}})
+def process(ocid: Ocid, session: SessionDep) -> ProcessSummaryOut:
+    """One process by its ocid: title, stage, parties, award, and the transaction, block and log that opened it."""
+    summary = find_summary(session, ocid)
+    if summary is None:
         raise NotFoundError(
             f"no procurement process with ocid {ocid!r} is recorded; check the ocid, or wait for the indexer "
             "if it was created moments ago (see /health for its lag)"
         )
-    return to_schema(row)
+    return ProcessSummaryOut.model_validate(summary)
 
 
 @router.get("/{ocid}/timeline", response_model=TimelineOut, responses={404: {"model": ErrorOut}})

@@ -26,6 +26,7 @@ from ledger.indexer.worker import FetchedRange, FetchWorker, WorkerGoneError, fe
 from ledger.settings import Settings
 from ledger.store.database import background_checkpoints
 from ledger.store.models import Base, Checkpoint
+from ledger.store.reorgs import ReorgRecord, record_reorg
 
 log = logging.getLogger(__name__)
 
@@ -283,18 +284,33 @@ class Indexer:
             if checkpoint is None:
                 return self._deployment.start_block
             number, expected_hash = int(checkpoint[0]), str(checkpoint[1])
-            if self._still_canonical(number, expected_hash, head):
+            canonical_hash = self._canonical_hash(number, head)
+            if canonical_hash == expected_hash:
                 return number + 1
             floor = self._deployment.start_block - 1
             ancestor = find_common_ancestor(self._w3, connection, chain_id, number, self._max_reorg_depth, floor)
-            roll_back(connection, chain_id, ancestor, self._decoder)
+            done = roll_back(connection, chain_id, ancestor, self._decoder)
+            record_reorg(
+                connection,
+                ReorgRecord(
+                    chain_id=chain_id,
+                    old_head=number,
+                    old_hash=expected_hash,
+                    new_hash=canonical_hash,
+                    ancestor=ancestor.number,
+                    ancestor_hash=ancestor.hash,
+                    removed_logs=done.removed_logs,
+                    replayed_entities=done.replayed_entities,
+                ),
+            )
             return ancestor.number + 1
 
-    def _still_canonical(self, number: int, expected_hash: str, head: int) -> bool:
+    def _canonical_hash(self, number: int, head: int) -> str | None:
+        """The hash of block `number` on the node's chain now, or None if the chain is shorter."""
         if number > head:
-            return False
+            return None
         found: BlockHeader = retrying(lambda: fetch_headers(self._w3, [number]))[number]
-        return found.hash == expected_hash
+        return found.hash
 
 
 @contextmanager

@@ -17,7 +17,7 @@ from ledger.chain.bids import bid_commitment
 from ledger.chain.ledger_contract import process_id_of
 from ledger.errors import NotFoundError
 from ledger.indexer.decode import DecodedEvent, EventDecoder, raw_log_from_row
-from ledger.read.facts import DocumentRef, Evidence, NameResolver, Party, block_time
+from ledger.read.facts import DocumentRef, Evidence, NameResolver, Party, evidence_of, evidence_of_log
 from ledger.store.projections import Bid, Process
 from ledger.store.queries import entity_log_rows, find_process
 
@@ -80,11 +80,7 @@ def check_bid(session: Session, decoder: EventDecoder, claim: BidClaim) -> BidCh
     def evidence(event: DecodedEvent | None) -> Evidence | None:
         if event is None:
             return None
-        log = event.log
-        return Evidence(
-            process.chain_id, log.address, log.tx_hash, log.block_number, log.block_hash, log.log_index,
-            block_time(times[log.block_number]),
-        )  # fmt: skip
+        return evidence_of_log(event.log, process.chain_id, times[event.log.block_number])
 
     return BidCheck(
         ocid=process.ocid,
@@ -179,14 +175,8 @@ def supplier_bids(
             amount=bid.amount,
             bid_document=resolved.document("bid", bid.bid_doc_hash) if bid.bid_doc_hash else None,
             awarded=process.supplier_org == bidder_org,
-            committed_at=_first_commit(bid, process.contract_address),
+            committed_at=evidence_of(bid, bid.chain_id, process.contract_address),
         )
         for bid, process in rows
     ]
     return bids, (rows[-1][0].block_number, rows[-1][0].log_index) if more and rows else None
-
-
-def _first_commit(bid: Bid, contract: str) -> Evidence:
-    return Evidence(
-        bid.chain_id, contract, bid.tx_hash, bid.block_number, bid.block_hash, bid.log_index, block_time(bid.block_time)
-    )

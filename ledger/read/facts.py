@@ -14,7 +14,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from ledger.indexer.fetch import RawLog
 from ledger.store.documents import DocumentSummary, OrganisationName, document_summaries, organisation_names
+from ledger.store.projections import EventRef
 
 ZERO_HASH = "0x" + "0" * 64
 
@@ -64,6 +66,20 @@ class Money:
     label: str
     amount: int
     currency: str
+
+
+def evidence_of(row: EventRef, chain_id: int, contract: str) -> Evidence:
+    """The chain evidence of a mirrored row: the event that made it."""
+    return Evidence(
+        chain_id, contract, row.tx_hash, row.block_number, row.block_hash, row.log_index, block_time(row.block_time)
+    )
+
+
+def evidence_of_log(log: RawLog, chain_id: int, timestamp: int) -> Evidence:
+    """The chain evidence of a log the mirror keeps, dated by its block's timestamp."""
+    return Evidence(
+        chain_id, log.address, log.tx_hash, log.block_number, log.block_hash, log.log_index, block_time(timestamp)
+    )
 
 
 def block_time(unix_seconds: int) -> datetime:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ledger.errors import NotFoundError
 from ledger.indexer.decode import EventDecoder, raw_log_from_row
-from ledger.read.facts import DocumentRef, Evidence, NameResolver, Names, Party, block_time
+from ledger.read.facts import DocumentRef, Evidence, NameResolver, Names, Party, evidence_of, evidence_of_log
 from ledger.store.models import RawLog
 from ledger.store.projections import Organisation
 from ledger.store.queries import entity_log_rows
@@ -85,7 +85,10 @@ def list_organisations(
     names = resolver.resolve(session)
     items = [
         OrganisationSummary(
-            names.party(row.role, row.org_id), row.role, row.suspended_by is not None, _ref(row, address)
+            names.party(row.role, row.org_id),
+            row.role,
+            row.suspended_by is not None,
+            evidence_of(row, row.chain_id, address),
         )
         for row, address in rows
     ]
@@ -109,11 +112,7 @@ def organisation_view(session: Session, decoder: EventDecoder, org_id: str) -> O
         event = decoder.decode(raw_log_from_row(log_row._mapping))
         if event is None:
             continue
-        log = event.log
-        evidence = Evidence(
-            row.chain_id, log.address, log.tx_hash, log.block_number, log.block_hash, log.log_index,
-            block_time(int(log_row._mapping["block_time"])),
-        )  # fmt: skip
+        evidence = evidence_of_log(event.log, row.chain_id, int(log_row._mapping["block_time"]))
         if event.name in ("OrganisationAccountAdded", "OrganisationAccountRemoved"):
             change = "added" if event.name.endswith("Added") else "removed"
             membership.append(MembershipChange(event.args["account"], change, evidence))
@@ -132,7 +131,7 @@ def organisation_view(session: Session, decoder: EventDecoder, org_id: str) -> O
         party=names.party(row.role, org_id),
         role=row.role,
         suspended=row.suspended_by is not None,
-        registered=_ref(row, address),
+        registered=evidence_of(row, row.chain_id, address),
         accounts=[Account(account, is_active) for account, is_active in active.items()],
         membership=membership,
         suspensions=[
@@ -153,10 +152,4 @@ def _with_address(query: Select[Organisation, str]) -> Select[Organisation, str]
         (RawLog.chain_id == Organisation.chain_id)
         & (RawLog.block_hash == Organisation.block_hash)
         & (RawLog.log_index == Organisation.log_index),
-    )
-
-
-def _ref(row: Organisation, address: str) -> Evidence:
-    return Evidence(
-        row.chain_id, address, row.tx_hash, row.block_number, row.block_hash, row.log_index, block_time(row.block_time)
     )

@@ -16,7 +16,17 @@ from sqlalchemy.orm import Session
 from ledger.errors import NotFoundError
 from ledger.indexer.decode import DecodedEvent, EventDecoder, raw_log_from_row
 from ledger.indexer.fetch import RawLog
-from ledger.read.facts import ZERO_HASH, DocumentRef, Evidence, Money, NameResolver, Names, Party, block_time
+from ledger.read.facts import (
+    ZERO_HASH,
+    DocumentRef,
+    Evidence,
+    Money,
+    NameResolver,
+    Names,
+    Party,
+    block_time,
+    evidence_of_log,
+)
 from ledger.read.labels import (
     ACTORS,
     AMOUNT_FIELDS,
@@ -192,15 +202,7 @@ def _entry(event: _Event, earlier: list[_Event], context: _Context) -> TimelineE
         details=_details(event),
         durations=_durations(event, earlier),
         sealed=_sealed(event, context),
-        chain=Evidence(
-            chain_id=context.chain_id,
-            contract=event.log.address,
-            tx_hash=event.log.tx_hash,
-            block_number=event.log.block_number,
-            block_hash=event.log.block_hash,
-            log_index=event.log.log_index,
-            block_time=block_time(event.time),
-        ),
+        chain=evidence_of_log(event.log, context.chain_id, event.time),
     )
 
 

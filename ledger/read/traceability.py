@@ -20,9 +20,9 @@ from sqlalchemy import ColumnElement, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from ledger.errors import NotFoundError
-from ledger.read.facts import DocumentRef, Evidence, NameResolver, Names, Party, block_time
+from ledger.read.facts import DocumentRef, Evidence, NameResolver, Names, Party, block_time, evidence_of
 from ledger.store.models import Block
-from ledger.store.projections import Budget, ContractRow, EventRef, Milestone, Organisation, Payment, Process
+from ledger.store.projections import Budget, ContractRow, Milestone, Organisation, Payment, Process
 
 PAYMENT_DAYS = 30
 DAY_SECONDS = 86_400
@@ -331,12 +331,6 @@ def _details(session: Session, process_ids: Sequence[str]) -> _Details:
     return _Details(currencies, contracts, milestones, payments)
 
 
-def _evidence(row: EventRef, chain_id: int, contract: str) -> Evidence:
-    return Evidence(
-        chain_id, contract, row.tx_hash, row.block_number, row.block_hash, row.log_index, block_time(row.block_time)
-    )
-
-
 def _process_trace(process: Process, details: _Details, names: Names, now: int | None) -> ProcessTrace:
     contract_row = details.contracts.get(process.process_id)
     contract = None
@@ -359,7 +353,7 @@ def _process_trace(process: Process, details: _Details, names: Names, now: int |
             released=contract_row.released,
             document=names.document("contract", contract_row.doc_hash),
             milestones=milestones,
-            chain=_evidence(contract_row, contract_row.chain_id, process.contract_address),
+            chain=evidence_of(contract_row, contract_row.chain_id, process.contract_address),
         )
     return ProcessTrace(
         ocid=process.ocid,
@@ -371,7 +365,7 @@ def _process_trace(process: Process, details: _Details, names: Names, now: int |
         supplier=names.party("supplier", process.supplier_org) if process.supplier_org else None,
         awarded=process.award_amount,
         contract=contract,
-        chain=_evidence(process, process.chain_id, process.contract_address),
+        chain=evidence_of(process, process.chain_id, process.contract_address),
     )
 
 
@@ -390,7 +384,7 @@ def _milestone_fact(
             payee=names.party("payee", payment.payee_org),
             payee_account=payment.payee,
             voucher=names.document("payment_voucher", payment.voucher_hash),
-            chain=_evidence(payment, payment.chain_id, process.contract_address),
+            chain=evidence_of(payment, payment.chain_id, process.contract_address),
         )
         for payment in payments
         if payment.milestone_id == milestone.milestone_id

@@ -6,11 +6,14 @@ from alembic import context
 
 from ledger.store import projections  # noqa: F401  (registers the projection tables)
 from ledger.store.models import Base
+from ledger.store.search import outside_the_models
 
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through `procledger migrate`, which supplies the database connection")
 
-context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True)
+context.configure(
+    connection=connection, target_metadata=Base.metadata, render_as_batch=True, include_name=outside_the_models
+)
 with context.begin_transaction():
     context.run_migrations()

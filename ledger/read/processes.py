@@ -1,0 +1,132 @@
+"""Finding processes: by buyer, supplier, stage, method, budget line, award amount, date and words of the title.
+
+Titles live in the document store (the notice whose SHA-256 the process was opened with), so a text search looks
+there and keeps the processes whose notice matches. The order is stable everywhere: newest first by chain
+position, and a cursor resumes right after the last process a page showed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, Select, select, tuple_
+from sqlalchemy.orm import Session
+
+from ledger.errors import InvalidRequestError
+from ledger.read.facts import DocumentRef, Evidence, NameResolver, Names, Party, block_time, evidence_of
+from ledger.store.projections import Budget, Process
+from ledger.store.search import documents_matching
+
+MIN_QUERY_CHARACTERS = 2
+
+
+@dataclass(frozen=True)
+class ProcessFilters:
+    """What a search asks for; every field is optional and they combine with AND."""
+
+    buyer: str | None = None
+    supplier: str | None = None
+    stage: str | None = None
+    method: str | None = None
+    budget: str | None = None
+    min_amount: int | None = None
+    max_amount: int | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class ProcessSummary:
+    """A process as a list shows it: ocid, title, stage, parties, award and the event that opened it."""
+
+    ocid: str
+    process_id: str
+    title: DocumentRef
+    stage: str
+    method: str
+    budget_id: str
+    currency: str
+    buyer: Party
+    supplier: Party | None
+    award_amount: int | None
+    bid_deadline: datetime | None
+    created_at: datetime
+    chain: Evidence
+
+
+def search_processes(
+    session: Session, filters: ProcessFilters, after: tuple[int, int] | None, limit: int
+) -> tuple[list[ProcessSummary], tuple[int, int] | None]:
+    """A page of processes matching `filters`, newest first, after position `after` (block, log index)."""
+    query = _filtered(select(Process, Budget.currency), filters, session.get_bind().dialect.name)
+    if after is not None:
+        query = query.where(tuple_(Process.block_number, Process.log_index) < tuple_(*after))
+    query = query.order_by(Process.block_number.desc(), Process.log_index.desc()).limit(limit + 1)
+    rows = list(session.execute(query).tuples())
+    more, rows = len(rows) > limit, rows[:limit]
+    return summarise(session, rows), (rows[-1][0].block_number, rows[-1][0].log_index) if more and rows else None
+
+
+def find_summary(session: Session, ocid: str) -> ProcessSummary | None:
+    """The summary of process `ocid`, or None."""
+    query = _filtered(select(Process, Budget.currency), ProcessFilters(), session.get_bind().dialect.name)
+    rows = list(session.execute(query.where(Process.ocid == ocid).order_by(Process.id).limit(1)).tuples())
+    return summarise(session, rows)[0] if rows else None
+
+
+def summarise(session: Session, rows: Sequence[tuple[Process, str | None]]) -> list[ProcessSummary]:
+    """Process rows (with their budget's currency) as summaries, names and titles resolved at once."""
+    resolver = NameResolver()
+    for process, _currency in rows:
+        resolver.want_orgs(org for org in (process.purchaser_org, process.supplier_org) if org)
+        resolver.want_documents([process.doc_hash])
+    names = resolver.resolve(session)
+    return [_summary(process, currency or "", names) for process, currency in rows]
+
+
+def _summary(process: Process, currency: str, names: Names) -> ProcessSummary:
+    return ProcessSummary(
+        ocid=process.ocid,
+        process_id=process.process_id,
+        title=names.document("notice", process.doc_hash),
+        stage=process.stage,
+        method=process.method,
+        budget_id=process.budget_id,
+        currency=currency,
+        buyer=names.party("buyer", process.purchaser_org),
+        supplier=names.party("supplier", process.supplier_org) if process.supplier_org else None,
+        award_amount=process.award_amount,
+        bid_deadline=block_time(process.bid_deadline) if process.bid_deadline is not None else None,
+        created_at=block_time(process.block_time),
+        chain=evidence_of(process, process.chain_id, process.contract_address),
+    )
+
+
+def _filtered(query: Select[Process, str], filters: ProcessFilters, dialect: str) -> Select[Process, str]:
+    query = query.outerjoin(Budget, (Budget.chain_id == Process.chain_id) & (Budget.budget_id == Process.budget_id))
+    conditions: list[ColumnElement[bool]] = []
+    equal = {
+        Process.purchaser_org: filters.buyer,
+        Process.supplier_org: filters.supplier,
+        Process.stage: filters.stage,
+        Process.method: filters.method,
+        Process.budget_id: filters.budget,
+    }
+    conditions.extend(column == value for column, value in equal.items() if value is not None)
+    if filters.min_amount is not None:
+        conditions.append(Process.award_amount >= filters.min_amount)
+    if filters.max_amount is not None:
+        conditions.append(Process.award_amount <= filters.max_amount)
+    if filters.created_from is not None:
+        conditions.append(Process.block_time >= int(filters.created_from.timestamp()))
+    if filters.created_to is not None:
+        conditions.append(Process.block_time <= int(filters.created_to.timestamp()))
+    if filters.q is not None:
+        words = filters.q.strip()
+        if len(words) < MIN_QUERY_CHARACTERS:
+            raise InvalidRequestError(f"q: search for at least {MIN_QUERY_CHARACTERS} characters")
+        conditions.append(Process.doc_hash.in_(documents_matching(words, dialect)))
+    return query.where(*conditions)
