@@ -6,8 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from api.errors import install_error_handlers
+from api.head import HeadAsGet
+from api.openapi import install_openapi
 from api.routes import health, processes
 from ledger.settings import Settings
 from ledger.store.database import make_engine
@@ -22,7 +25,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc from the package, not a CDN: /docs works offline
         title="procurement-ledger",
         summary="Public procurement milestones, each provable against the chain.",
         version="0.1.0",
@@ -31,6 +34,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(HeadAsGet)
     app.include_router(health.router)
     app.include_router(processes.router)
     return app

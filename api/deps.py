@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
 
@@ -16,3 +16,10 @@ def get_session(request: Request) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+MAX_OFFSET = 2**31 - 1
+"""Deepest offset a page may start at: past it no database can be asked (SQLite overflows at 2**63)."""
+
+Offset = Annotated[
+    int, Query(ge=0, le=MAX_OFFSET, description=f"rows to skip before the page starts, at most {MAX_OFFSET:,}")
+]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.deps import SessionDep
+from api.deps import Offset, SessionDep
 from api.schemas import ChainReference, ErrorOut, ProcessList, ProcessOut
 from ledger.errors import NotFoundError
 from ledger.store.projections import Process
@@ -44,7 +44,7 @@ def to_schema(row: Process) -> ProcessOut:
 def processes(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ProcessList:
     """Processes, newest first."""
     rows = list_processes(session, limit=limit, offset=offset)
