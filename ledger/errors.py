@@ -69,6 +69,12 @@ class NotDeployedError(ConfigurationError):
     """The contracts are not deployed on the configured chain."""
 
 
+class DatabaseUnavailableError(LedgerError, ConnectionError):
+    """The database did not answer (not running, wrong URL, no such file); it may come back."""
+
+    retryable = True
+
+
 class IndexerError(LedgerError):
     """The indexer could not go on."""
 
