@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends, FastAPI
+from fastapi import Depends
+from fastapi_offline import FastAPIOffline
 
 from api.deps import refuse_unknown_query_parameters
 from api.errors import install_error_handlers
+from api.head import HeadAsGet
 from api.metrics import LatencyMiddleware, build_registry
+from api.openapi import install_openapi
 from api.routes import bids, feed, health, organisations, processes, service, traceability
 from ledger.settings import Settings
 from ledger.store.database import make_engine
@@ -24,7 +27,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc from the package, not a CDN: /docs works offline
         title="procurement-ledger",
         summary="Public procurement milestones, each provable against the chain.",
         version="0.1.0",
@@ -34,6 +37,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     install_error_handlers(app)
+    install_openapi(app)
+    app.add_middleware(HeadAsGet)
     app.include_router(health.router)
     app.include_router(processes.router)
     app.include_router(traceability.router)

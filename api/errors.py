@@ -1,23 +1,39 @@
-"""The one place ledger errors and bad requests become HTTP responses."""
+"""The one place ledger errors and bad requests become HTTP responses, all shaped as `ErrorOut`."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
-from ledger.errors import ConfigurationError, InvalidRequestError, LedgerError, NotFoundError
+from ledger.errors import (
+    ConfigurationError,
+    ContractRevertError,
+    InvalidRequestError,
+    LedgerError,
+    NotFoundError,
+    VerificationError,
+)
 
 log = logging.getLogger(__name__)
 
+ASKED_METHOD = "procledger.asked_method"
+"""Scope key where api.head keeps the method a client sent, when it answered a HEAD as a GET."""
 
-def _error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse(status_code=status, content={"error": code, "message": message})
+
+def _error(status: int, code: str, message: str, headers: Mapping[str, str] | None = None, **extra: Any) -> Response:
+    if status == 304 or status < 200 or status == 204:  # statuses that must not carry a body
+        return Response(status_code=status, headers=headers)
+    return JSONResponse(status_code=status, content={"error": code, "message": message, **extra}, headers=headers)
 
 
-async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
+async def _not_found(_request: Request, exc: Exception) -> Response:
     return _error(404, "not_found", str(exc))
 
 
@@ -25,7 +41,7 @@ async def _unanswerable_request(_request: Request, exc: Exception) -> JSONRespon
     return _error(422, "invalid_request", str(exc))
 
 
-async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
+async def _invalid_request(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     problems = []
     for problem in exc.errors():
@@ -34,12 +50,64 @@ async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     return _error(422, "invalid_request", "; ".join(problems) or "the request is malformed")
 
 
-async def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's own refusals: no route for the path, a method the route does not take, a missing static file."""
+    assert isinstance(exc, HTTPException)
+    method, path = request.scope.get(ASKED_METHOD, request.method), request.url.path
+    headers = dict(exc.headers or {})
+    if exc.status_code == 404:
+        message = f"no such endpoint: {method} {path}; see /docs for the endpoints this API offers"
+        return _error(404, "not_found", message, headers)
+    if exc.status_code == 405:
+        allowed = [item.strip() for item in headers.get("Allow", "").split(",") if item.strip()]
+        if "GET" in allowed and "HEAD" not in allowed:  # api.head answers HEAD on every GET route
+            allowed.append("HEAD")
+        headers["Allow"] = ", ".join(allowed)
+        message = f"{path} does not accept {method}; use {' or '.join(allowed) or 'another endpoint'} (see /docs)"
+        return _error(405, "method_not_allowed", message, headers)
+    phrase = HTTPStatus(exc.status_code).phrase if exc.status_code in HTTPStatus._value2member_map_ else "error"
+    return _error(exc.status_code, phrase.lower().replace(" ", "_"), str(exc.detail), headers)
+
+
+async def _contract_revert(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ContractRevertError)
+    revert = {"name": exc.error_name, "args": {key: _plain(value) for key, value in exc.error_args.items()}}
+    message = f"the contract refused: {exc}; see `revert` for its reason, change the request and send it again"
+    return _error(409, "contract_revert", message, revert=revert)
+
+
+async def _verification_failed(_request: Request, exc: Exception) -> Response:
+    return _error(422, "verification_failed", str(exc))
+
+
+async def _ledger_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, LedgerError)
     if exc.retryable or isinstance(exc, ConfigurationError):
         return _error(503, "unavailable", str(exc))
     log.error("request failed: %s", exc)
+    return _internal_error()
+
+
+async def _unexpected(_request: Request, exc: Exception) -> Response:
+    # Starlette logs the traceback and re-raises after sending this: the client only gets the shape.
+    return _internal_error()
+
+
+def _internal_error() -> Response:
     return _error(500, "internal_error", "the ledger failed to answer; the operator has been told in the log")
+
+
+def _plain(value: Any) -> Any:
+    """A decoded ABI value as JSON: bytes as 0x-hex, tuples as lists, big integers kept exact as text."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 else str(value)  # beyond 2**53 a JavaScript client rounds
+    return str(value)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -47,4 +115,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotFoundError, _not_found)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(InvalidRequestError, _unanswerable_request)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(ContractRevertError, _contract_revert)
+    app.add_exception_handler(VerificationError, _verification_failed)
     app.add_exception_handler(LedgerError, _ledger_error)
+    app.add_exception_handler(Exception, _unexpected)

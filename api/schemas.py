@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -25,8 +26,21 @@ class HealthOut(BaseModel):
     chains: list[ChainStatus]
 
 
-class ErrorOut(BaseModel):
-    """Every error the API returns has this shape."""
+class RevertOut(BaseModel):
+    """A contract's refusal, decoded from its custom error."""
 
-    error: str = Field(description="a stable machine-readable code")
+    name: str = Field(description="the custom error, e.g. ProcessAlreadyExists; Error and Panic for Solidity's own")
+    args: dict[str, Any] = Field(
+        description="its arguments by name: bytes as 0x-hex, integers beyond 2**53 as decimal text"
+    )
+
+
+class ErrorOut(BaseModel):
+    """Every error the API returns has this shape; the optional fields appear only with the codes named."""
+
+    error: str = Field(
+        description="a stable machine-readable code: invalid_request, not_found, method_not_allowed, "
+        "contract_revert, verification_failed, unavailable, internal_error"
+    )
     message: str = Field(description="what went wrong and what to do next")
+    revert: RevertOut | None = Field(default=None, description="with contract_revert only: what the contract said")

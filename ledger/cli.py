@@ -13,10 +13,12 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from ledger.chain.anvil import AnvilProcess, port_is_open
 from ledger.chain.client import connect
@@ -25,7 +27,7 @@ from ledger.chain.setup import deploy as deploy_contracts
 from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
 from ledger.demo import load_demo_data
-from ledger.errors import LedgerError
+from ledger.errors import ConfigurationError, LedgerError
 from ledger.indexer.runner import CatchUpResult, Indexer, build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
@@ -42,8 +44,28 @@ def main() -> None:
     try:
         app()
     except LedgerError as error:
-        console.print(f"[bold red]error:[/] {error}")
+        # As text, not markup (a message may hold brackets); unwrapped, so it can be copied whole.
+        console.print(Text.assemble(("error:", "bold red"), " ", str(error)), soft_wrap=True)
         sys.exit(1)
+
+
+def _settings() -> Settings:
+    """The settings from the environment; a bad value names its variable instead of a pydantic traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PROCLEDGER_{'_'.join(map(str, problem['loc'])).upper()}: {problem['msg']}" for problem in exc.errors()
+        )
+        raise ConfigurationError(f"{problems}; fix the environment variable (see `procledger config`)") from exc
+
+
+def _check_api_port_free(settings: Settings) -> None:
+    if port_is_open(settings.api_port, settings.api_host):
+        raise ConfigurationError(
+            f"port {settings.api_port} on {settings.api_host} is already in use (another `procledger serve`?); "
+            "stop what listens there or choose another port with PROCLEDGER_API_PORT"
+        )
 
 
 @contextmanager
@@ -57,7 +79,7 @@ def config(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
     """Print the effective settings (environment prefix PROCLEDGER_), with secrets masked."""
-    shown = Settings().masked()
+    shown = _settings().masked()
     if as_json:
         print(json.dumps(shown, indent=2))
         return
@@ -70,7 +92,7 @@ def config(
 @app.command()
 def toolchain() -> None:
     """Show which compiler and chain binary are used, and expose the solc bridge to ape-solidity."""
-    settings = Settings()
+    settings = _settings()
     version = CompilerConfig.from_ape_config(settings.project_dir).version
     console.print(f"solc:  {find_solc(settings.project_dir)} (ape-config.yaml pins {version})")
     console.print(f"anvil: {find_anvil(settings.project_dir)}")
@@ -84,7 +106,7 @@ def build(
     force: Annotated[bool, typer.Option(help="compile even when the artifacts are current")] = False,
 ) -> None:
     """Compile contracts/ into ABI and bytecode artifacts under build/contracts/."""
-    settings = Settings()
+    settings = _settings()
     with _step("Compiling contracts…"):
         compiled = ensure_built(settings, force=force)
     state = "compiled" if compiled else "already current"
@@ -94,16 +116,16 @@ def build(
 @app.command()
 def chain() -> None:
     """Run the embedded anvil chain in the foreground, with its state kept in the data directory."""
-    settings = Settings()
+    settings = _settings()
     anvil = AnvilProcess(find_anvil(settings.project_dir), settings.chain_port, settings.chain_state_file)
-    anvil.start()
-    console.print(f"chain running at {anvil.rpc_url}, state in {anvil.state_file}; Ctrl-C stops it")
     try:
-        with contextlib.suppress(KeyboardInterrupt):
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C at any moment, even while anvil starts, stops it
+            anvil.start()
+            console.print(f"chain running at {anvil.rpc_url}, state in {anvil.state_file}; Ctrl-C stops it")
             threading.Event().wait()
     finally:
         anvil.stop()
-        console.print("chain stopped; its state is saved")
+    console.print("chain stopped; its state is saved")
 
 
 @app.command()
@@ -111,14 +133,14 @@ def deploy(
     force: Annotated[bool, typer.Option(help="deploy again even when a live deployment is recorded")] = False,
 ) -> None:
     """Deploy the contracts and record their addresses and deployment block in the data directory."""
-    settings = Settings()
+    settings = _settings()
     ensure_built(settings)
     w3 = connect(settings.rpc_url)
     with _step("Deploying contracts…"):
         if force:
             deployment, fresh = deploy_contracts(settings, w3), True
         else:
-            _, fresh = ensure_deployed(settings, w3)
+            deployment, fresh = ensure_deployed(settings, w3)
     for name, contract in deployment.contracts.items():
         what = "deployed" if fresh else "already deployed"
         console.print(f"{name} {what} at {contract.address} (block {contract.block_number})")
@@ -128,7 +150,7 @@ def deploy(
 @app.command()
 def seed() -> None:
     """Load the demo processes (skipping those already on chain)."""
-    settings = Settings()
+    settings = _settings()
     contract = open_ledger(settings, connect(settings.rpc_url))
     with _step("Recording demo processes…"):
         created = load_demo_data(settings, contract)
@@ -138,7 +160,7 @@ def seed() -> None:
 @app.command()
 def migrate() -> None:
     """Bring the database schema up to date."""
-    settings = Settings()
+    settings = _settings()
     upgrade_schema(make_engine(settings.database_url))
     console.print("database schema is current")
 
@@ -181,30 +203,37 @@ def index(
     follow: Annotated[bool, typer.Option("--follow", help="keep following new blocks until Ctrl-C")] = False,
 ) -> None:
     """Mirror the chain's events into the database up to the confirmed head, then exit (or follow)."""
-    settings = Settings()
+    settings = _settings()
     indexer = _indexer(settings)
     result = _catch_up_with_progress(indexer)
-    console.print(f"indexed blocks {result.from_block}-{result.to_block}: {result.events} event(s)")
+    console.print(_done("indexed", result))
     if follow:
         console.print("following new blocks; Ctrl-C stops")
         with contextlib.suppress(KeyboardInterrupt):
             indexer.follow(threading.Event(), settings.poll_interval)
 
 
+def _done(verb: str, result: CatchUpResult) -> str:
+    if result.to_block < result.from_block:  # nothing new: the checkpoint already was at the confirmed head
+        return f"already up to date at block {result.to_block}"
+    return f"{verb} blocks {result.from_block}-{result.to_block}: {result.events} event(s)"
+
+
 @app.command()
 def reindex() -> None:
     """Drop what was mirrored from this chain and rebuild it from the deployment block."""
-    settings = Settings()
+    settings = _settings()
     indexer = _indexer(settings)
     indexer.reset()
     result = _catch_up_with_progress(indexer)
-    console.print(f"rebuilt blocks {result.from_block}-{result.to_block}: {result.events} event(s)")
+    console.print(_done("rebuilt", result))
 
 
 @app.command()
 def serve() -> None:
     """Serve the API and web page over the mirror."""
-    settings = Settings()
+    settings = _settings()
+    _check_api_port_free(settings)
     upgrade_schema(make_engine(settings.database_url))
     _serve(settings)
 
@@ -221,7 +250,8 @@ def _serve(settings: Settings) -> None:
 @app.command()
 def up() -> None:
     """Start everything: chain, contracts, demo data, indexer and API. Ctrl-C stops it all, keeping the data."""
-    settings = Settings()
+    settings = _settings()
+    _check_api_port_free(settings)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     with _step("Compiling contracts…"):
         ensure_built(settings)

@@ -25,9 +25,26 @@ class ChainError(LedgerError):
 
 
 class ChainUnavailableError(ChainError, ConnectionError):
-    """The RPC endpoint did not answer; it may come back."""
+    """The RPC endpoint did not answer, or answered that it cannot serve now (overloaded); it may come back."""
 
     retryable = True
+
+
+class RateLimitedError(ChainUnavailableError):
+    """The node asked us to slow down (HTTP 429, JSON-RPC -32005 "limit exceeded"); waiting lets the call pass."""
+
+
+class RpcRequestError(ChainError, ValueError):
+    """The node refused the request itself (an unknown method, bad parameters, no access): asking again will not
+    help, the endpoint or the code must change."""
+
+
+class MalformedRpcResponse(ChainError, ValueError):
+    """The node answered with something that is not what JSON-RPC promises."""
+
+
+class LogRangeError(ChainError):
+    """The node refused an eth_getLogs range (too many results, too wide, too slow); a smaller one may pass."""
 
 
 class TransactionTimeoutError(ChainError, TimeoutError):
@@ -52,8 +69,32 @@ class NotDeployedError(ConfigurationError):
     """The contracts are not deployed on the configured chain."""
 
 
+class DatabaseUnavailableError(LedgerError, ConnectionError):
+    """The database did not answer (not running, wrong URL, no such file); it may come back."""
+
+    retryable = True
+
+
 class IndexerError(LedgerError):
     """The indexer could not go on."""
+
+
+class UndecodableLogError(IndexerError, ValueError):
+    """A log carries one of our event topics but not that event's layout."""
+
+
+class ReorgTooDeepError(IndexerError, RuntimeError):
+    """The chain replaced more blocks than the configured depth allows; a person must look before going on."""
+
+
+class WorkerError(IndexerError):
+    """What the fetch worker raised, when that error itself could not cross to the parent."""
+
+
+class WorkerGoneError(IndexerError, ConnectionError):
+    """The fetch child stopped answering; the parent fetches in process instead."""
+
+    retryable = True
 
 
 class NotFoundError(LedgerError, LookupError):

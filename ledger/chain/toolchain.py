@@ -18,7 +18,10 @@ def find_solc(project_dir: Path) -> Path:
     if explicit:
         path = Path(explicit)
         if not path.is_file():
-            raise ToolchainError(f"PROCLEDGER_SOLC points at {path}, which is not a file")
+            raise ToolchainError(
+                f"PROCLEDGER_SOLC points at {path}, which is not a file; point it at a solc binary, or unset it to "
+                "use a solc on PATH or the project's solc-js"
+            )
         return path
     native = shutil.which("solc")
     if native and not _is_solc_select_shim(Path(native)):

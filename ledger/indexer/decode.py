@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 
-from ledger.errors import IndexerError
+from ledger.errors import UndecodableLogError
 from ledger.indexer.fetch import RawLog
 
 _ZERO_WORD = "0" * 64
@@ -27,10 +27,6 @@ class DecodedEvent(NamedTuple):
     name: str
     args: Mapping[str, Any]
     log: RawLog
-
-
-class UndecodableLogError(IndexerError, ValueError):
-    """A log carries one of our event topics but not that event's layout."""
 
 
 _UINT = re.compile(r"uint(\d*)")

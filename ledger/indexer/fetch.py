@@ -9,10 +9,10 @@ from itertools import pairwise
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
-import requests
 from web3 import Web3
 
-from ledger.errors import ChainError, ChainUnavailableError
+from ledger.chain.rpc_errors import TRANSPORT_FAILURES, classify_rpc_error, classify_rpc_failure
+from ledger.errors import ChainUnavailableError, MalformedRpcResponse
 
 
 class RawLog(NamedTuple):
@@ -49,22 +49,13 @@ T = TypeVar("T")
 RETRIES = 5
 
 
-class MalformedRpcResponse(ChainError, ValueError):
-    """The node answered with something that is not what JSON-RPC promises."""
-
-
-class LogRangeError(ChainError):
-    """The node refused an eth_getLogs range (too many results, too wide, too slow); a smaller one may pass."""
-
-
 def _rpc(w3: Web3, method: str, params: list[Any]) -> Any:
     try:
         response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
-    except (requests.RequestException, OSError, ValueError) as exc:  # ValueError: an answer that is not JSON
-        raise ChainUnavailableError(f"{method}: the node did not answer ({exc.__class__.__name__})") from exc
+    except TRANSPORT_FAILURES as exc:
+        raise classify_rpc_failure(method, exc) from exc
     if "error" in response:
-        error_class = LogRangeError if method == "eth_getLogs" else ChainError
-        raise error_class(f"{method} failed: {response['error']}")
+        raise classify_rpc_error(method, response["error"])
     return response.get("result")
 
 
@@ -145,16 +136,16 @@ def fetch_headers(w3: Web3, numbers: Iterable[int]) -> dict[int, BlockHeader]:
     calls = [("eth_getBlockByNumber", [hex(number), False]) for number in wanted]
     try:
         responses = w3.provider.make_batch_request(calls)  # type: ignore[attr-defined]
-    except (requests.RequestException, OSError) as exc:
-        raise ChainUnavailableError(
-            f"eth_getBlockByNumber batch: the node did not answer ({exc.__class__.__name__})"
-        ) from exc
+    except TRANSPORT_FAILURES as exc:
+        raise classify_rpc_failure("eth_getBlockByNumber batch", exc) from exc
+    if isinstance(responses, dict) and "error" in responses:  # the node refused the batch as a whole
+        raise classify_rpc_error("eth_getBlockByNumber batch", responses["error"])
     if isinstance(responses, dict) or len(responses) != len(wanted):
         raise MalformedRpcResponse(f"a batch of {len(wanted)} header requests came back as {responses!r:.200}")
     headers = {}
     for number, response in zip(wanted, sorted(responses, key=lambda item: int(item.get("id", 0))), strict=True):
         if "error" in response:
-            raise ChainError(f"eth_getBlockByNumber({number}) failed: {response['error']}")
+            raise classify_rpc_error(f"eth_getBlockByNumber({number})", response["error"])
         headers[number] = _header(response.get("result"), number)
     return headers
 
@@ -170,7 +161,8 @@ def fetch_chain_id(w3: Web3) -> int:
 
 
 def retrying(call: Callable[[], T]) -> T:
-    """Run an RPC call, retrying with backoff while the node does not answer; other errors pass straight through."""
+    """Run an RPC call, retrying with backoff while the node does not answer or is busy; other errors pass
+    straight through."""
     delay = 0.2
     for attempt in range(1, RETRIES + 1):
         try:

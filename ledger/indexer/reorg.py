@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, delete, select
 from web3 import Web3
 
-from ledger.errors import IndexerError
+from ledger.errors import ReorgTooDeepError
 from ledger.indexer.apply import apply_events, save_checkpoint
 from ledger.indexer.decode import DecodedEvent, EventDecoder, raw_log_from_row
 from ledger.indexer.fetch import BlockHeader, RawLog, fetch_head, fetch_header
@@ -25,10 +25,6 @@ from ledger.store.queries import raw_logs_with_topic1
 log = logging.getLogger(__name__)
 
 _MAX_STORED_BLOCKS_WALKED = 10_000
-
-
-class ReorgTooDeepError(IndexerError, RuntimeError):
-    """The chain replaced more blocks than the configured depth allows; a person must look before going on."""
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from web3 import Web3
 from ledger.chain.artifacts import load_artifact
 from ledger.chain.deployment import Deployment
 from ledger.chain.setup import live_deployment
-from ledger.errors import ConfigurationError, LedgerError
+from ledger.errors import ConfigurationError, LedgerError, LogRangeError, WorkerGoneError
 from ledger.indexer.apply import RowCache, apply_range, touch_checkpoint
 from ledger.indexer.decode import EventDecoder
-from ledger.indexer.fetch import BlockHeader, LogRangeError, fetch_chain_id, fetch_head, fetch_headers, retrying
+from ledger.indexer.fetch import BlockHeader, fetch_chain_id, fetch_head, fetch_headers, retrying
 from ledger.indexer.reorg import find_common_ancestor, roll_back
-from ledger.indexer.worker import FetchedRange, FetchWorker, WorkerGoneError, fetch_range, worker_config
+from ledger.indexer.worker import FetchedRange, FetchWorker, fetch_range, worker_config
 from ledger.settings import Settings
 from ledger.store.database import background_checkpoints
 from ledger.store.models import Base, Checkpoint

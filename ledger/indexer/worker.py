@@ -31,7 +31,7 @@ from typing import IO, Any
 
 from web3 import HTTPProvider, Web3
 
-from ledger.errors import ChainUnavailableError, IndexerError
+from ledger.errors import ChainUnavailableError, WorkerError, WorkerGoneError
 from ledger.indexer.decode import DecodedEvent, EventDecoder
 from ledger.indexer.fetch import BlockHeader, RawLog, fetch_headers, fetch_logs, retrying
 
@@ -107,16 +107,6 @@ class WorkerConfig:
     retry_configuration: Any  # web3's ExceptionRetryConfiguration of the parent's provider, or None
     addresses: tuple[str, ...]
     abis: list[list[dict[str, Any]]]
-
-
-class WorkerError(IndexerError):
-    """What the fetch worker raised, when that error itself could not cross to the parent."""
-
-
-class WorkerGoneError(IndexerError, ConnectionError):
-    """The fetch child stopped answering; the parent fetches in process instead."""
-
-    retryable = True
 
 
 class FetchWorker:

@@ -12,6 +12,9 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from ledger.errors import DatabaseUnavailableError
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -67,6 +70,7 @@ def background_checkpoints(engine: Engine, interval: float = 0.05) -> Iterator[N
 
 def upgrade_schema(engine: Engine) -> None:
     """Bring the database to the newest migration, all or nothing; a no-op when it is there already."""
+    _check_reachable(engine)
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     with engine.begin() as connection:
@@ -77,3 +81,15 @@ def upgrade_schema(engine: Engine) -> None:
             connection.exec_driver_sql("BEGIN")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+def _check_reachable(engine: Engine) -> None:
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        where, why = engine.url.render_as_string(hide_password=True), " ".join(str(exc.orig).split())
+        raise DatabaseUnavailableError(
+            f"the database at {where} did not answer ({why}); start it, or point "
+            "PROCLEDGER_DATABASE_URL at one that runs"
+        ) from exc

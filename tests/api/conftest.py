@@ -59,3 +59,11 @@ def api(request: pytest.FixtureRequest, demo_chain: DemoChain) -> Iterator[TestC
         engine.dispose()
         with TestClient(create_app(settings)) as client:
             yield client
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """A client of the API over a fresh, empty, migrated mirror in the test's data directory."""
+    upgrade_schema(make_engine(settings.database_url))
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client

@@ -3,6 +3,7 @@
 It forwards every request to a real node and, once `enabled`, fails some of them (seeded, so a run repeats):
 HTTP 500, a dropped connection, an answer slower than the client's timeout, an HTML error page instead of JSON,
 and eth_getLogs ranges wider than `max_log_span` blocks refused the way hosted providers refuse them. Forced
+faults add rate limits (HTTP 429, JSON-RPC -32005), an overloaded node (-32603) and a method the node lacks. Forced
 `tamper` spoils the next eth_getLogs answer holding a log (a log of another contract, a log missing a field). A hook can
 act on the node just before a request is forwarded (e.g. reorganise the chain in the middle of a catch-up).
 """
@@ -26,6 +27,12 @@ FAULT_WEIGHTS = (0.45, 0.45, 0.1)  # a slow answer costs the client its whole ti
 TAMPERING: dict[str, Callable[[dict[str, Any]], None]] = {  # what `tamper` does to the answer's first log
     "foreign_log": lambda log: log.update(address="0x" + "de" * 20),
     "log_without_block_hash": lambda log: log.pop("blockHash"),
+}
+JSON_RPC_ERRORS = {  # faults answered as a JSON-RPC error object, the way hosted providers word them
+    "range_refused": {"code": -32005, "message": "query returned more than 10000 results"},
+    "limit_exceeded": {"code": -32005, "message": "limit exceeded"},
+    "internal_error": {"code": -32603, "message": "internal error: upstream busy"},
+    "method_not_found": {"code": -32601, "message": "the method eth_chainId does not exist/is not available"},
 }
 DUPLICATED = "duplicate_log"  # the answer's first log, twice
 MAX_FAULTS_IN_A_ROW = 2  # below the indexer's five attempts per call: every call gets through in the end
@@ -96,9 +103,13 @@ class FaultyRpcProxy:
             handler.connection.shutdown(socket.SHUT_RDWR)
         elif fault == "non_json":
             _reply(handler, 200, b"<html><body><h1>502 Bad Gateway</h1></body></html>")
-        elif fault == "range_refused":
-            error = {"code": -32005, "message": "query returned more than 10000 results"}
-            _reply(handler, 200, json.dumps({"jsonrpc": "2.0", "id": request["id"], "error": error}).encode())
+        elif fault == "http_429":
+            _reply(handler, 429, b'{"message": "Too Many Requests"}')
+        elif fault in JSON_RPC_ERRORS:
+            # A refused batch gets one error object with a null id, as JSON-RPC 2.0 does for a batch it cannot serve.
+            reply = {"jsonrpc": "2.0", "id": request.get("id") if isinstance(request, dict) else None}
+            reply["error"] = JSON_RPC_ERRORS[fault]
+            _reply(handler, 200, json.dumps(reply).encode())
         else:
             if fault == "too_slow":
                 time.sleep(self._client_timeout + 0.3)  # the client has given up by now; the answer goes nowhere

@@ -10,7 +10,8 @@ import pytest
 from eth_abi import encode
 from web3 import Web3
 
-from ledger.indexer.decode import DecodedEvent, EventDecoder, UndecodableLogError, event_topic
+from ledger.errors import UndecodableLogError
+from ledger.indexer.decode import DecodedEvent, EventDecoder, event_topic
 from ledger.indexer.fetch import RawLog
 from tests.helpers import PROJECT_DIR
 

@@ -57,7 +57,7 @@ def test_created_process_is_indexed_and_served_with_its_tx_hash(
     assert body["chain"]["block_hash"] == receipt["blockHash"].to_0x_hex()
     assert body["chain"]["log_index"] == receipt["logs"][-1]["logIndex"]
     assert body["process_id"] == "0x" + process_id_of("ocds-pl0001-e2e-0001").hex()
-    assert body["document_sha256"] == "0x" + hashlib.sha256(b"ocds-pl0001-e2e-0001").hexdigest()
+    assert body["title"]["sha256"] == "0x" + hashlib.sha256(b"ocds-pl0001-e2e-0001").hexdigest()
     block_time = w3.eth.get_block(receipt["blockNumber"])["timestamp"]
     assert body["created_at"].endswith(("Z", "+00:00"))
     (status,) = health["chains"]

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, select
 from web3 import Web3
 
 from ledger.chain.ledger_contract import LedgerContract
-from ledger.indexer.reorg import ReorgTooDeepError
+from ledger.errors import ReorgTooDeepError
 from ledger.indexer.runner import Indexer, build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema

@@ -18,10 +18,15 @@ from web3 import Web3
 
 from ledger.chain.client import connect
 from ledger.chain.ledger_contract import LedgerContract
-from ledger.errors import ChainUnavailableError, ContractRevertError, TransactionTimeoutError
-from ledger.indexer.fetch import LogRangeError
+from ledger.errors import (
+    ChainUnavailableError,
+    ContractRevertError,
+    LogRangeError,
+    TransactionTimeoutError,
+    WorkerError,
+)
 from ledger.indexer.runner import build_indexer
-from ledger.indexer.worker import FetchWorker, WorkerError, _portable, fetch_range, worker_config
+from ledger.indexer.worker import FetchWorker, _portable, fetch_range, worker_config
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 from tests.helpers import PROJECT_DIR
