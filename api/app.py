@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Depends
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
 from api.deps import refuse_unknown_query_parameters
