@@ -37,7 +37,7 @@ async def _not_found(_request: Request, exc: Exception) -> Response:
     return _error(404, "not_found", str(exc))
 
 
-async def _unanswerable_request(_request: Request, exc: Exception) -> JSONResponse:
+async def _unanswerable_request(_request: Request, exc: Exception) -> Response:
     return _error(422, "invalid_request", str(exc))
 
 
