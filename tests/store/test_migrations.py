@@ -170,5 +170,5 @@ def test_an_upgrade_that_fails_part_way_leaves_nothing_and_the_next_one_complete
     monkeypatch.undo()
     upgrade_schema(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0003"
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0004"
     engine.dispose()
