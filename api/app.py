@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routes import health, processes
+from api.routes import documents, health, processes
 from ledger.settings import Settings
 from ledger.store.database import make_engine
 
@@ -33,4 +33,5 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(processes.router)
+    app.include_router(documents.router)
     return app

@@ -8,7 +8,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from ledger.errors import ConfigurationError, LedgerError, NotFoundError
+from ledger.errors import (
+    ConfigurationError,
+    DocumentHashMismatchError,
+    DocumentWithdrawnError,
+    LedgerError,
+    NotFoundError,
+    UploadTooLargeError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +26,18 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 async def _not_found(_request: Request, exc: Exception) -> JSONResponse:
     return _error(404, "not_found", str(exc))
+
+
+async def _withdrawn(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(410, "withdrawn", str(exc))  # the message says when and why
+
+
+async def _hash_mismatch(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(422, "hash_mismatch", str(exc))
+
+
+async def _too_large(_request: Request, exc: Exception) -> JSONResponse:
+    return _error(413, "upload_too_large", str(exc))
 
 
 async def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
@@ -41,5 +60,8 @@ async def _ledger_error(_request: Request, exc: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error the ledger raises on purpose to a status and a message a person can act on."""
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(DocumentWithdrawnError, _withdrawn)
+    app.add_exception_handler(DocumentHashMismatchError, _hash_mismatch)
+    app.add_exception_handler(UploadTooLargeError, _too_large)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(LedgerError, _ledger_error)
