@@ -15,9 +15,12 @@ from starlette.exceptions import HTTPException
 from ledger.errors import (
     ConfigurationError,
     ContractRevertError,
+    DocumentHashMismatchError,
+    DocumentWithdrawnError,
     InvalidRequestError,
     LedgerError,
     NotFoundError,
+    UploadTooLargeError,
     VerificationError,
 )
 
@@ -39,6 +42,18 @@ async def _not_found(_request: Request, exc: Exception) -> Response:
 
 async def _unanswerable_request(_request: Request, exc: Exception) -> Response:
     return _error(422, "invalid_request", str(exc))
+
+
+async def _withdrawn(_request: Request, exc: Exception) -> Response:
+    return _error(410, "withdrawn", str(exc))  # the message says when and why
+
+
+async def _hash_mismatch(_request: Request, exc: Exception) -> Response:
+    return _error(422, "hash_mismatch", str(exc))
+
+
+async def _too_large(_request: Request, exc: Exception) -> Response:
+    return _error(413, "upload_too_large", str(exc))
 
 
 async def _invalid_request(_request: Request, exc: Exception) -> Response:
@@ -113,6 +128,9 @@ def _plain(value: Any) -> Any:
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error the ledger raises on purpose to a status and a message a person can act on."""
     app.add_exception_handler(NotFoundError, _not_found)
+    app.add_exception_handler(DocumentWithdrawnError, _withdrawn)
+    app.add_exception_handler(DocumentHashMismatchError, _hash_mismatch)
+    app.add_exception_handler(UploadTooLargeError, _too_large)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(InvalidRequestError, _unanswerable_request)
     app.add_exception_handler(HTTPException, _http_error)

@@ -149,11 +149,13 @@ def deploy(
 
 @app.command()
 def seed() -> None:
-    """Load the demo processes (skipping those already on chain)."""
+    """Load the demo processes and their documents (skipping what is already on chain and in the store)."""
     settings = _settings()
     contract = open_ledger(settings, connect(settings.rpc_url))
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine)
     with _step("Recording demo processes…"):
-        created = load_demo_data(settings, contract)
+        created = load_demo_data(settings, contract, engine)
     console.print(f"{created} demo process(es) created")
 
 
@@ -270,11 +272,11 @@ def up() -> None:
         with _step("Deploying contracts…"):
             _, fresh = ensure_deployed(settings, w3)
         console.print(f"contracts {'deployed' if fresh else 'reused'} (recorded in {settings.deployment_file})")
-        with _step("Loading demo data…"):
-            created = load_demo_data(settings, open_ledger(settings, w3))
-        console.print(f"demo data: {created} new process(es)")
         engine = make_engine(settings.database_url)
         upgrade_schema(engine)
+        with _step("Loading demo data…"):
+            created = load_demo_data(settings, open_ledger(settings, w3), engine)
+        console.print(f"demo data: {created} new process(es)")
         indexer = build_indexer(settings, w3, engine)
         result = _catch_up_with_progress(indexer)
         console.print(f"indexed up to block {result.to_block} into {settings.database_url.split('///')[-1]}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 
@@ -111,6 +112,39 @@ class InvalidCursorError(InvalidRequestError):
 
 class VerificationError(LedgerError, ValueError):
     """A check against the chain failed: expected one thing, found another."""
+
+
+class DocumentHashMismatchError(VerificationError):
+    """Bytes offered to the document store do not have the SHA-256 they were announced with; nothing was stored."""
+
+    def __init__(self, expected: str, actual: str) -> None:
+        self.expected, self.actual = expected, actual
+        super().__init__(
+            f"expected a document with SHA-256 {expected}, got one with {actual}; nothing was stored. "
+            "Check the file is the one the hash names, and send it again"
+        )
+
+
+class DocumentWithdrawnError(LedgerError, LookupError):
+    """A document's bytes were withdrawn from the store (e.g. to honour a deletion right); its hash stays on chain."""
+
+    def __init__(self, sha256: str, withdrawn_at: datetime, reason: str) -> None:
+        self.sha256, self.withdrawn_at, self.reason = sha256, withdrawn_at, reason
+        super().__init__(
+            f"document {sha256} was withdrawn on {withdrawn_at.isoformat(timespec='seconds')}: {reason}. "
+            "Its metadata, anchor and inclusion proof stay available"
+        )
+
+
+class UploadTooLargeError(LedgerError, ValueError):
+    """An upload is larger than the configured limit."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(
+            f"the upload is larger than the limit of {limit:,} bytes (PROCLEDGER_MAX_UPLOAD_BYTES); "
+            "send the document's SHA-256 instead of its bytes"
+        )
 
 
 def _show(value: Any) -> str:

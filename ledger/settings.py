@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     tx_timeout: float = Field(default=30.0, gt=0, description="seconds to wait for a transaction receipt")
     mnemonic: SecretStr = SecretStr(DEV_MNEMONIC)
     deployer_key: SecretStr | None = Field(default=None, description="hex private key; overrides the mnemonic")
+    max_upload_bytes: int = Field(
+        default=25 * 2**20, ge=1, description="largest file the API accepts to check against the chain"
+    )
     admin_delay: int = Field(
         default=2 * 86_400,
         ge=1,
@@ -67,6 +70,11 @@ class Settings(BaseSettings):
     def deployment_file(self) -> Path:
         """Addresses and deployment blocks of the contracts on the configured chain."""
         return self.data_dir / "deployment.json"
+
+    @property
+    def documents_dir(self) -> Path:
+        """The content-addressed document store: files named by their SHA-256."""
+        return self.data_dir / "documents"
 
     @property
     def artifacts_dir(self) -> Path:

@@ -10,24 +10,12 @@ from __future__ import annotations
 from ledger.indexer.decode import DecodedEvent
 from ledger.indexer.rules import RULES
 from ledger.indexer.working_set import Row, WorkingSet
+from ledger.store.ownership import entity_tables
 
-_PROCESS_TABLES = (
-    "processes", "tender_amendments", "bids", "evaluations", "awards", "contracts",
-    "contract_amendments", "milestones", "payments", "complaints", "audit_notes",
-)  # fmt: skip
-# The entity every table's rows belong to: rollback deletes and replays whole entities.
-ENTITY_COLUMN: dict[str, str] = {
-    "organisations": "org_id",
-    "organisation_accounts": "org_id",
-    "ocid_prefixes": "org_id",
-    "budgets": "budget_id",
-    "anchors": "root",
-    **dict.fromkeys(_PROCESS_TABLES, "process_id"),
-}
-ENTITY_KIND_OF_TABLE = {
-    table: {"org_id": "org", "budget_id": "budget", "root": "anchor", "process_id": "process"}[column]
-    for table, column in ENTITY_COLUMN.items()
-}
+# The entity every projection table's rows belong to, from the tables' ownership marks: rollback deletes and
+# replays whole entities, and apply loads an entity's rows by this column.
+ENTITY_COLUMN: dict[str, str] = {entity.table.name: entity.column for entity in entity_tables()}
+ENTITY_KIND_OF_TABLE: dict[str, str] = {entity.table.name: entity.kind for entity in entity_tables()}
 # Every event names its entity's id as its first field (topic 1): raw_logs' topic1 index serves a replay.
 _ENTITY_OF_EVENT = {
     "OrganisationRegistered": ("org", "orgId"),

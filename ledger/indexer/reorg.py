@@ -17,9 +17,10 @@ from ledger.errors import ReorgTooDeepError
 from ledger.indexer.apply import apply_events, save_checkpoint
 from ledger.indexer.decode import DecodedEvent, EventDecoder, raw_log_from_row
 from ledger.indexer.fetch import BlockHeader, RawLog, fetch_head, fetch_header
-from ledger.indexer.project import ENTITY_COLUMN, ENTITY_KIND_OF_TABLE, entity_of
-from ledger.store.models import Base, Block, table_of
+from ledger.indexer.project import entity_of
+from ledger.store.models import Block, table_of
 from ledger.store.models import RawLog as RawLogRow
+from ledger.store.ownership import entity_tables
 from ledger.store.queries import raw_logs_with_topic1
 
 log = logging.getLogger(__name__)
@@ -83,11 +84,11 @@ def roll_back(connection: Connection, chain_id: int, ancestor: BlockHeader, deco
     ids_by_kind: dict[str, list[str]] = {}
     for kind, entity_id in entities:
         ids_by_kind.setdefault(kind, []).append(entity_id)
-    for name, column in ENTITY_COLUMN.items():
-        ids = ids_by_kind.get(ENTITY_KIND_OF_TABLE[name], [])
+    for entity in entity_tables():  # off-chain tables are never among them: rollback leaves them alone
+        ids = ids_by_kind.get(entity.kind, [])
         if ids:
-            table = Base.metadata.tables[name]
-            connection.execute(delete(table).where(table.c.chain_id == chain_id, table.c[column].in_(ids)))
+            table = entity.table
+            connection.execute(delete(table).where(table.c.chain_id == chain_id, table.c[entity.column].in_(ids)))
     replay = _remaining_events(connection, chain_id, decoder, entities)
     block_times = _block_times(connection, chain_id, {event.log.block_number for event in replay})
     apply_events(connection, chain_id, replay, block_times)

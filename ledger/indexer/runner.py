@@ -25,7 +25,8 @@ from ledger.indexer.reorg import find_common_ancestor, roll_back
 from ledger.indexer.worker import FetchedRange, FetchWorker, fetch_range, worker_config
 from ledger.settings import Settings
 from ledger.store.database import background_checkpoints
-from ledger.store.models import Base, Checkpoint
+from ledger.store.models import Checkpoint
+from ledger.store.ownership import derived_tables
 from ledger.store.reorgs import ReorgRecord, record_reorg
 
 log = logging.getLogger(__name__)
@@ -209,9 +210,8 @@ class Indexer:
         """Drop everything mirrored from this chain, so the next catch-up rebuilds it from the deployment block."""
         chain_id = self._check_chain()
         with self._engine.begin() as connection:
-            for table in Base.metadata.sorted_tables:
-                if "chain_id" in table.c and table.name != "anchored_documents":  # leaf lists come from off chain
-                    connection.execute(delete(table).where(table.c.chain_id == chain_id))
+            for table in derived_tables():  # off-chain tables (documents, leaf lists) cannot be rebuilt: kept
+                connection.execute(delete(table).where(table.c.chain_id == chain_id))
 
     def _adapt_span(self, fetched: FetchedRange) -> None:
         """Aim the next range at TARGET_LOGS logs: shrink after a dense range, double after a sparse full one."""

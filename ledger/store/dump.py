@@ -1,4 +1,4 @@
-"""A canonical dump of what the mirror holds for one chain: equal dumps mean equal mirrors, row for row.
+"""A canonical dump of what the mirror derived from one chain: equal dumps mean equal mirrors, row for row.
 
 Surrogate ids and bookkeeping times are left out (they depend on insertion order and wall clock, not on the
 chain), and rows are sorted, so an incremental index, a rebuild and a rolled-back mirror can be compared.
@@ -10,18 +10,15 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ledger.store import projections  # noqa: F401  (registers the projection tables)
-from ledger.store.models import Base
+from ledger.store.ownership import derived_tables
 
 _SKIPPED_COLUMNS = {"id", "updated_at", "head_block"}
 
 
 def canonical_dump(connection: Connection, chain_id: int) -> dict[str, list[tuple[Any, ...]]]:
-    """Every mirrored table's rows for `chain_id`, without surrogate columns, sorted."""
+    """Every table derived from the chain, its rows for `chain_id`, without surrogate columns, sorted."""
     dump: dict[str, list[tuple[Any, ...]]] = {}
-    for table in Base.metadata.sorted_tables:
-        if "chain_id" not in table.c:
-            continue
+    for table in derived_tables():
         columns = [column for column in table.c if column.name not in _SKIPPED_COLUMNS]
         rows = connection.execute(select(*columns).where(table.c.chain_id == chain_id)).all()
         dump[table.name] = sorted((tuple(row) for row in rows), key=repr)

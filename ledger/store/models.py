@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ledger.store.marks import derived
 from ledger.store.types import ADDRESS, HASH, UTCDateTime
 
 NAMING = {
@@ -44,6 +45,7 @@ class RawLog(Base):
     __table_args__ = (
         UniqueConstraint("chain_id", "block_hash", "log_index"),
         Index(None, "chain_id", "block_number", "log_index"),
+        derived(),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -88,6 +90,7 @@ class Block(Base):
     """A block the mirror holds data from (or ends a range at): its hash and parent, to detect reorgs."""
 
     __tablename__ = "blocks"
+    __table_args__ = derived()
 
     chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     number: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -100,6 +103,7 @@ class Checkpoint(Base):
     """How far the indexer has mirrored one chain, committed with the rows of each block range."""
 
     __tablename__ = "checkpoints"
+    __table_args__ = derived()
 
     chain_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     block_number: Mapped[int] = mapped_column(BigInteger)

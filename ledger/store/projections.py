@@ -13,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ledger.store.marks import derived, off_chain
 from ledger.store.models import Base
 from ledger.store.types import ADDRESS, HASH, Amount
 
@@ -31,7 +32,7 @@ class Organisation(EventRef, Base):
     """A registered organisation, its role, and the suspension (debarment) in force, if any."""
 
     __tablename__ = "organisations"
-    __table_args__ = (UniqueConstraint("chain_id", "org_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "org_id"), derived("org", "org_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -46,7 +47,11 @@ class OcidPrefix(EventRef, Base):
     """An ocid prefix registered to a purchaser organisation: its processes' ocids begin with it and a "-"."""
 
     __tablename__ = "ocid_prefixes"
-    __table_args__ = (UniqueConstraint("chain_id", "prefix_hash"), Index(None, "chain_id", "org_id"))
+    __table_args__ = (
+        UniqueConstraint("chain_id", "prefix_hash"),
+        Index(None, "chain_id", "org_id"),
+        derived("org", "org_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -59,7 +64,11 @@ class OrganisationAccount(EventRef, Base):
     """An account acting for an organisation (inactive once removed)."""
 
     __tablename__ = "organisation_accounts"
-    __table_args__ = (UniqueConstraint("chain_id", "org_id", "account"), Index(None, "chain_id", "account"))
+    __table_args__ = (
+        UniqueConstraint("chain_id", "org_id", "account"),
+        Index(None, "chain_id", "account"),
+        derived("org", "org_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -74,7 +83,7 @@ class Budget(EventRef, Base):
     """A budget line, the purchasers that may draw on it, and how much awards and contracts have committed."""
 
     __tablename__ = "budgets"
-    __table_args__ = (UniqueConstraint("chain_id", "budget_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "budget_id"), derived("budget", "budget_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -99,6 +108,7 @@ class Process(EventRef, Base):
         Index(None, "budget_id"),
         Index(None, "chain_id", "purchaser_org"),
         Index(None, "chain_id", "supplier_org"),
+        derived("process", "process_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -127,7 +137,7 @@ class TenderAmendment(EventRef, Base):
     """An amendment to a tender, with the deadlines it set."""
 
     __tablename__ = "tender_amendments"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "amendment_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "amendment_id"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -145,7 +155,7 @@ class Bid(EventRef, Base):
     reveal disclosed (the ref is the first commitment)."""
 
     __tablename__ = "bids"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "bidder_org"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "bidder_org"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -168,7 +178,7 @@ class Evaluation(EventRef, Base):
     """The evaluation report and the bid statistics it was recorded with."""
 
     __tablename__ = "evaluations"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -184,7 +194,7 @@ class Award(EventRef, Base):
     """The award of a process to a supplier organisation."""
 
     __tablename__ = "awards"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -201,7 +211,11 @@ class ContractRow(EventRef, Base):
     what was accepted and paid, and, once completed or terminated, what its settlement released to the budget."""
 
     __tablename__ = "contracts"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id"), Index(None, "contract_id"))
+    __table_args__ = (
+        UniqueConstraint("chain_id", "process_id"),
+        Index(None, "contract_id"),
+        derived("process", "process_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -224,7 +238,7 @@ class ContractAmendment(EventRef, Base):
     """A supplementary amendment: a raise of the contract's value and/or milestones added to its schedule."""
 
     __tablename__ = "contract_amendments"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "amendment_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "amendment_id"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -242,7 +256,7 @@ class Milestone(EventRef, Base):
     paid on it (the ref is the signing or amendment that scheduled it)."""
 
     __tablename__ = "milestones"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "milestone_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "milestone_id"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -267,7 +281,7 @@ class Payment(EventRef, Base):
     supplier organisation: what the milestone has paid after it, and the contract's cumulative paid."""
 
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "payment_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "payment_id"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -288,7 +302,7 @@ class Complaint(EventRef, Base):
     """A complaint and, once resolved, its outcome (the ref is the filing)."""
 
     __tablename__ = "complaints"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "complaint_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "complaint_id"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -306,7 +320,7 @@ class AuditNote(EventRef, Base):
     """Findings an auditor attached to a process."""
 
     __tablename__ = "audit_notes"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "note_id"),)
+    __table_args__ = (UniqueConstraint("chain_id", "process_id", "note_id"), derived("process", "process_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -321,7 +335,11 @@ class Anchor(EventRef, Base):
     """A batch of documents an organisation anchored as one Merkle root (keyed by anchorer and root)."""
 
     __tablename__ = "anchors"
-    __table_args__ = (UniqueConstraint("chain_id", "anchorer_org", "root"), Index(None, "chain_id", "process_id"))
+    __table_args__ = (
+        UniqueConstraint("chain_id", "anchorer_org", "root"),
+        Index(None, "chain_id", "process_id"),
+        derived("anchor", "root"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -335,7 +353,11 @@ class AnchoredDocument(Base):
     """One document of an anchored batch: the leaf list, kept off chain and checked against the root."""
 
     __tablename__ = "anchored_documents"
-    __table_args__ = (UniqueConstraint("chain_id", "anchorer_org", "root", "leaf_index"), Index(None, "doc_hash"))
+    __table_args__ = (
+        UniqueConstraint("chain_id", "anchorer_org", "root", "leaf_index"),
+        Index(None, "doc_hash"),
+        off_chain(),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)

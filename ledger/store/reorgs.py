@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, Connection, Integer, func, insert, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from ledger.store.marks import off_chain
 from ledger.store.models import Base, table_of
 from ledger.store.types import HASH, UTCDateTime
 
@@ -21,7 +22,7 @@ class Reorg(Base):
     """One rollback: the mirror's head that was orphaned, the common ancestor, and what was undone."""
 
     __tablename__ = "reorgs"
-    __table_args__ = {"info": {"ownership": "off_chain"}}
+    __table_args__ = off_chain()
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)

@@ -33,7 +33,7 @@ def like_pattern(words: str) -> str:
     return f"%{escaped}%"
 
 
-def documents_matching(words: str, dialect: str) -> Select[tuple[str]]:
+def documents_matching(words: str, dialect: str) -> Select[str]:
     """The SHA-256 of every stored document whose title or description contains `words`, case-insensitively."""
     pattern = like_pattern(words)
     if dialect == "sqlite":

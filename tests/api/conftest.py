@@ -41,7 +41,10 @@ def demo_chain(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterato
         w3 = connect(anvil.rpc_url)
         ensure_deployed(settings, w3)
         ledger = open_ledger(settings, w3)
-        load_demo_data(settings, ledger)
+        engine = make_engine(settings.database_url)
+        upgrade_schema(engine)
+        load_demo_data(settings, ledger, engine)
+        engine.dispose()
         run_tender_to_payment(settings, ledger, w3)
         yield DemoChain(settings)
     finally:

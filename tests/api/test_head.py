@@ -7,6 +7,10 @@ from fastapi.testclient import TestClient
 DOCUMENTATION = ["/docs", "/redoc", "/openapi.json"]
 
 
+# /metrics counts the requests themselves, so its body grows between the GET and the HEAD.
+CHANGES_ON_EACH_READ = {"/metrics"}
+
+
 def test_head_on_every_get_route_answers_like_get_without_a_body(client: TestClient) -> None:
     documented = client.get("/openapi.json").json()["paths"]
     paths = [path for path, item in documented.items() if "get" in item and "{" not in path] + DOCUMENTATION
@@ -15,7 +19,8 @@ def test_head_on_every_get_route_answers_like_get_without_a_body(client: TestCli
         got, head = client.get(path), client.head(path)
         assert head.status_code == got.status_code == 200, path
         assert head.content == b"", path
-        assert head.headers["content-length"] == str(len(got.content)), path
+        if path not in CHANGES_ON_EACH_READ:
+            assert head.headers["content-length"] == str(len(got.content)), path
         assert head.headers["content-type"] == got.headers["content-type"], path
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from ledger.store import projections  # noqa: F401  (registers the projection tables)
+from ledger.store import ownership  # noqa: F401  (registers every table, marked)
 from ledger.store.models import Base
 from ledger.store.search import outside_the_models
 

@@ -1,0 +1,188 @@
+"""The document store: documents kept by SHA-256, what each one is, its withdrawal, and organisation names.
+
+Hashes are given and returned as the mirror stores them: lower-case, 0x-prefixed 32-byte hex. Nothing here
+commits: the caller owns the transaction. Files are written before their row, so a row always has had its bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+from eth_utils.crypto import keccak
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ledger.errors import DocumentWithdrawnError, NotFoundError
+from ledger.store.document_files import DocumentFiles, as_sha256
+from ledger.store.document_models import Document, OrganisationProfile
+
+PROFILE_MEDIA_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """Everything the store knows about one document."""
+
+    sha256: str
+    media_type: str
+    size: int
+    language: str | None
+    title: str | None
+    description: str | None
+    added_at: datetime
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+
+    @property
+    def available(self) -> bool:
+        """Whether the bytes can be served (they were not withdrawn)."""
+        return self.withdrawn_at is None
+
+
+@dataclass(frozen=True)
+class DocumentSummary:
+    """What a listing shows of a document: enough to label a hash and say whether its bytes can be fetched."""
+
+    sha256: str
+    title: str | None
+    media_type: str
+    size: int
+    language: str | None
+    available: bool
+    withdrawn_at: datetime | None
+    withdrawal_reason: str | None
+
+
+@dataclass(frozen=True)
+class OrganisationName:
+    """An organisation's name, bound to its on-chain id by the profile document `doc_sha256`."""
+
+    org_id: str
+    registry_id: str
+    name: str
+    doc_sha256: str
+
+
+class DocumentStore:
+    """Documents under `files`, recorded in the session's `documents` table."""
+
+    def __init__(self, files: DocumentFiles) -> None:
+        self.files = files
+
+    def add(
+        self,
+        session: Session,
+        content: bytes | BinaryIO,
+        media_type: str,
+        title: str | None = None,
+        language: str | None = None,
+        description: str | None = None,
+        expected_sha256: str | None = None,
+    ) -> DocumentRecord:
+        """Store a document; the same bytes again return the record already there (a withdrawn one stays so).
+
+        With `expected_sha256` (e.g. the hash on chain), other bytes are refused with DocumentHashMismatchError.
+        """
+        sha256, size = self.files.put(content, expected_sha256)
+        row = _row(session, sha256)
+        if row is not None:
+            if row.withdrawn_at is not None:  # a withdrawal (e.g. a deletion right) is not undone by a re-send
+                self.files.delete(sha256)
+            return _record(row)
+        row = Document(
+            sha256=sha256, media_type=media_type, size=size, language=language, title=title,
+            description=description, added_at=datetime.now(UTC),
+        )  # fmt: skip
+        session.add(row)
+        session.flush()
+        return _record(row)
+
+    def withdraw(self, session: Session, sha256: str, reason: str) -> DocumentRecord:
+        """Delete a document's bytes and keep its row, saying when and why; a second withdrawal keeps the first's."""
+        row = _existing_row(session, sha256)
+        if row.withdrawn_at is None:
+            row.withdrawn_at, row.withdrawal_reason = datetime.now(UTC), reason
+            session.flush()
+        self.files.delete(row.sha256)
+        return _record(row)
+
+    def open_content(self, session: Session, sha256: str) -> tuple[DocumentRecord, BinaryIO]:
+        """A document's record and its bytes, to read and close; DocumentWithdrawnError says when and why not."""
+        row = _existing_row(session, sha256)
+        record = _record(row)
+        if row.withdrawn_at is not None:
+            raise DocumentWithdrawnError(row.sha256, row.withdrawn_at, row.withdrawal_reason or "no reason recorded")
+        try:
+            return record, self.files.open(row.sha256)
+        except FileNotFoundError:
+            raise NotFoundError(
+                f"the bytes of document {row.sha256} are missing from the store at {self.files.root}; the operator "
+                "should restore them from a backup (their SHA-256 tells the right file)"
+            ) from None
+
+    def add_organisation_profile(self, session: Session, registry_id: str, name: str) -> OrganisationName:
+        """Store the profile document {"registry_id", "name"} and bind the name to keccak256(registry id)."""
+        profile = json.dumps({"registry_id": registry_id, "name": name}, ensure_ascii=False, sort_keys=True)
+        record = self.add(
+            session, profile.encode(), PROFILE_MEDIA_TYPE, title=f"Organisation profile: {name}", language=None
+        )
+        org_id = "0x" + keccak(text=registry_id).hex()
+        row = session.scalars(select(OrganisationProfile).where(OrganisationProfile.org_id == org_id)).first()
+        if row is None:
+            row = OrganisationProfile(org_id=org_id)
+            session.add(row)
+        row.registry_id, row.name, row.name_doc_sha256 = registry_id, name, record.sha256
+        session.flush()
+        return OrganisationName(org_id, registry_id, name, record.sha256)
+
+
+def find_document(session: Session, sha256: str) -> DocumentRecord | None:
+    """The store's record of a document, or None."""
+    row = _row(session, as_sha256(sha256))
+    return None if row is None else _record(row)
+
+
+def document_summaries(session: Session, hashes: Collection[str]) -> dict[str, DocumentSummary]:
+    """Summaries of the stored documents among `hashes` (0x-hex as the mirror stores them), by hash."""
+    wanted = sorted(set(hashes))
+    found: dict[str, DocumentSummary] = {}
+    for start in range(0, len(wanted), 500):
+        for row in session.scalars(select(Document).where(Document.sha256.in_(wanted[start : start + 500]))):
+            found[row.sha256] = DocumentSummary(
+                row.sha256, row.title, row.media_type, row.size, row.language, row.withdrawn_at is None,
+                row.withdrawn_at, row.withdrawal_reason,
+            )  # fmt: skip
+    return found
+
+
+def organisation_names(session: Session, org_ids: Collection[str]) -> dict[str, OrganisationName]:
+    """The names bound to the organisations among `org_ids` (0x-hex on-chain ids), by id."""
+    wanted = sorted(set(org_ids))
+    found: dict[str, OrganisationName] = {}
+    for start in range(0, len(wanted), 500):
+        query = select(OrganisationProfile).where(OrganisationProfile.org_id.in_(wanted[start : start + 500]))
+        for row in session.scalars(query):
+            found[row.org_id] = OrganisationName(row.org_id, row.registry_id, row.name, row.name_doc_sha256)
+    return found
+
+
+def _row(session: Session, sha256: str) -> Document | None:
+    return session.scalars(select(Document).where(Document.sha256 == sha256)).first()
+
+
+def _existing_row(session: Session, sha256: str) -> Document:
+    row = _row(session, as_sha256(sha256))
+    if row is None:
+        raise NotFoundError(f"no document with SHA-256 {as_sha256(sha256)} is in the store")
+    return row
+
+
+def _record(row: Document) -> DocumentRecord:
+    return DocumentRecord(
+        row.sha256, row.media_type, row.size, row.language, row.title, row.description, row.added_at,
+        row.withdrawn_at, row.withdrawal_reason,
+    )  # fmt: skip
