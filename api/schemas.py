@@ -19,11 +19,19 @@ class ChainStatus(BaseModel):
 
 
 class HealthOut(BaseModel):
-    """Liveness of the API and its database, and the indexer's lag behind the chain head."""
+    """Liveness of the API and its database, the indexer's lag behind the chain head, and its rollbacks."""
 
     status: str
     database: str
     chains: list[ChainStatus]
+    reorgs: int = Field(description="chain reorganisations the indexer rolled back (details in /stats)")
+    last_reorg_at: datetime | None = Field(description="when the latest rollback happened")
+
+
+class LiveOut(BaseModel):
+    """The API process answers."""
+
+    status: str = "ok"
 
 
 class RevertOut(BaseModel):

@@ -268,7 +268,13 @@ def test_serve_answers_until_ctrl_c(settings: Settings, tmp_path: Path) -> None:
 
     serve = _start(settings, log, "serve")
     _wait_until(healthy, serve, log)
-    assert httpx.get(f"{base}/health").json() == {"status": "ok", "database": "ok", "chains": []}
+    assert httpx.get(f"{base}/health").json() == {
+        "status": "ok",
+        "database": "ok",
+        "chains": [],
+        "reorgs": 0,
+        "last_reorg_at": None,
+    }
     assert f"serving http://127.0.0.1:{settings.api_port}" in _interrupt(serve, log)
     assert not port_is_open(settings.api_port)
 

@@ -6,10 +6,17 @@ from fastapi import APIRouter, Response
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import SessionDep
-from api.schemas import ChainStatus, HealthOut
+from api.schemas import ChainStatus, HealthOut, LiveOut
 from ledger.store.queries import index_status
+from ledger.store.reorgs import reorg_summary
 
 router = APIRouter(tags=["health"])
+
+
+@router.get("/livez", response_model=LiveOut)
+def livez() -> LiveOut:
+    """That the API process answers; touches nothing else (a liveness probe, and the framework's ceiling)."""
+    return LiveOut()
 
 
 @router.get("/health", response_model=HealthOut)
@@ -17,9 +24,10 @@ def health(session: SessionDep, response: Response) -> HealthOut:
     """Whether the API and its database answer, and how far the indexer trails each chain's head."""
     try:
         statuses = index_status(session)
+        reorgs = reorg_summary(session)
     except SQLAlchemyError:
         response.status_code = 503
-        return HealthOut(status="unavailable", database="unreachable", chains=[])
+        return HealthOut(status="unavailable", database="unreachable", chains=[], reorgs=0, last_reorg_at=None)
     chains = [
         ChainStatus(
             chain_id=item.chain_id,
@@ -30,4 +38,5 @@ def health(session: SessionDep, response: Response) -> HealthOut:
         )
         for item in statuses
     ]
-    return HealthOut(status="ok", database="ok", chains=chains)
+    last = reorgs.latest.detected_at if reorgs.latest else None
+    return HealthOut(status="ok", database="ok", chains=chains, reorgs=reorgs.count, last_reorg_at=last)

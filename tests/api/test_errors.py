@@ -38,7 +38,7 @@ def test_bad_paging_is_422(client: TestClient, query: str) -> None:
 def test_health_before_any_indexing_reports_no_chains(client: TestClient) -> None:
     response = client.get("/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "chains": []}
+    assert response.json() == {"status": "ok", "database": "ok", "chains": [], "reorgs": 0, "last_reorg_at": None}
 
 
 def test_an_amount_beyond_any_database_integer_is_422_not_500(client: TestClient) -> None:
