@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from ledger.chain.anvil import AnvilProcess
 from ledger.chain.client import connect
+from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.setup import ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil
 from ledger.demo import load_demo_data
@@ -29,6 +30,7 @@ class DemoChain:
     """A chain with the demo and the full lifecycle on it, and the settings that reach it."""
 
     settings: Settings
+    ledger: LedgerContract
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +48,7 @@ def demo_chain(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterato
         load_demo_data(settings, ledger, engine)
         engine.dispose()
         run_tender_to_payment(settings, ledger, w3)
-        yield DemoChain(settings)
+        yield DemoChain(settings, ledger)
     finally:
         anvil.stop()
 
@@ -58,6 +60,7 @@ def api(request: pytest.FixtureRequest, demo_chain: DemoChain) -> Iterator[TestC
         settings = demo_chain.settings.model_copy(update={"database_url": url})
         engine = make_engine(url)
         upgrade_schema(engine)
+        load_demo_data(settings, demo_chain.ledger, engine)  # only fills this database's document store now
         build_indexer(settings, connect(settings.rpc_url), engine).catch_up()
         engine.dispose()
         with TestClient(create_app(settings)) as client:

@@ -41,3 +41,10 @@ def test_the_last_cursor_stays_valid_for_polling(api: TestClient) -> None:
     _, cursor = follow(api, limit=500)
     again = api.get("/feed", params={"after": cursor}).json()
     assert again["changes"] == [] and again["next_cursor"] == cursor and again["watermark"] > 0
+
+
+def test_a_cursor_of_another_listing_or_a_bad_limit_is_422(api: TestClient) -> None:
+    timeline_cursor = api.get("/processes/ocds-pl0001-2026-0001/timeline", params={"limit": 1}).json()["next_cursor"]
+    assert api.get("/feed", params={"after": timeline_cursor}).status_code == 422
+    assert api.get("/feed", params={"limit": 0}).status_code == 422
+    assert api.get("/feed", params={"limit": 2001}).status_code == 422

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from web3 import Web3
 
-from ledger.demo import DEMO_PROCESSES, FINANCE, SUPPLIER_A
+from ledger.demo import DEMO_PROCESSES, FINANCE, PURCHASER, SUPPLIER_A, SUPPLIER_B
 from tests.api.lifecycle import BIDS, DAYS_TO_PAY, MILESTONE_AMOUNTS, SEALED, TENDER
 
 TENDER_KINDS = [
@@ -101,3 +101,16 @@ def test_a_garbled_cursor_is_422(api: TestClient) -> None:
 def test_timeline_of_an_unknown_process_is_404(api: TestClient) -> None:
     response = api.get("/processes/ocds-pl0001-nope/timeline")
     assert response.status_code == 404 and response.json()["error"] == "not_found"
+
+
+def test_titles_names_and_withdrawn_documents_come_from_the_store(api: TestClient) -> None:
+    body = timeline(api, TENDER.ocid)
+    assert body["title"]["title"] == TENDER.title and body["title"]["stored"] is True
+    assert body["buyer"]["name"] == PURCHASER.name and body["finance"]["name"] == FINANCE.name
+    reveals = [entry for entry in body["entries"] if entry["kind"] == "BidRevealed"]
+    by_bidder = {entry["actor"]["name"]: entry["documents"][0] for entry in reveals}
+    assert by_bidder[SUPPLIER_A.name]["available"] is True
+    withdrawn = by_bidder[SUPPLIER_B.name]  # the demo withdraws Northgate's bid: a trade secret
+    assert (withdrawn["stored"], withdrawn["available"]) == (True, False) and withdrawn["withdrawal_reason"]
+    late = next(entry for entry in body["entries"] if entry["kind"] == "PaymentRecorded")
+    assert late["documents"][0]["stored"] is False  # the lifecycle's voucher was never put in the store

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
 from web3 import Web3
 
+from api.app import create_app
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.errors import ReorgTooDeepError
 from ledger.indexer.runner import Indexer, build_indexer
@@ -13,6 +16,7 @@ from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.dump import canonical_dump
 from ledger.store.projections import Process
+from ledger.store.reorgs import Reorg
 from tests.helpers import open_process
 
 
@@ -72,3 +76,32 @@ def test_reorg_deeper_than_the_allowed_depth_stops_and_changes_nothing(
     with pytest.raises(ReorgTooDeepError, match="deeper than the allowed 2 blocks"):
         indexer.catch_up()
     assert _dump(engine) == before
+
+
+def test_each_rollback_is_logged_with_its_depth_and_hashes_and_served(
+    settings: Settings, ledger_contract: LedgerContract, w3: Web3, database_url: str
+) -> None:
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]
+    for number in range(3):
+        open_process(settings, ledger_contract, f"ocds-pl0001-logged-{number}")
+    indexer, engine = _indexer(settings, w3, database_url)
+    indexer.catch_up()
+    orphaned_head = w3.eth.block_number
+    orphaned_hash = w3.eth.get_block(orphaned_head)["hash"].to_0x_hex()
+    w3.provider.make_request("evm_revert", [snapshot])
+    ancestor = w3.eth.block_number
+    w3.provider.make_request("anvil_mine", [hex(5)])
+    indexer.catch_up()
+    with Session(engine) as session:
+        [reorg] = session.scalars(select(Reorg)).all()
+    assert (reorg.old_head, reorg.old_hash, reorg.ancestor) == (orphaned_head, orphaned_hash, ancestor)
+    assert reorg.depth == orphaned_head - ancestor and reorg.removed_logs == 3 and reorg.replayed_entities >= 1
+    assert reorg.new_hash == w3.eth.get_block(orphaned_head)["hash"].to_0x_hex() != orphaned_hash
+    indexer.reset()  # the log is the mirror's own history: a rebuild keeps it
+    with TestClient(create_app(settings.model_copy(update={"database_url": database_url}))) as client:
+        health, stats = client.get("/health").json(), client.get("/stats").json()
+        metrics = client.get("/metrics").text
+    assert health["reorgs"] == 1 and health["last_reorg_at"] is not None
+    assert (stats["reorgs"], stats["deepest_reorg"]) == (1, orphaned_head - ancestor)
+    assert stats["last_reorg"]["old_hash"] == orphaned_hash
+    assert "procledger_reorgs_total 1.0" in metrics
