@@ -27,6 +27,7 @@ from ledger.demo import (
     SUPPLIER_B,
     DemoOrganisation,
 )
+from ledger.proofs.merkle import merkle_root
 from ledger.settings import Settings
 
 TENDER = DEMO_PROCESSES[0]
@@ -44,6 +45,10 @@ SUSPENSION_REASON = "Debarment notice (失信名单): Northgate Civil Engineerin
 
 def sha(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
+
+
+# Two of the tender's documents, anchored under the tender as one root.
+ANCHORED = (sha("Evaluation report: Harbour Roadworks ranks first."), sha("Award notice 0001."))
 
 
 def advance(w3: Web3, days: float) -> None:
@@ -89,6 +94,7 @@ def run_tender_to_payment(settings: Settings, ledger: LedgerContract, w3: Web3) 
             )  # fmt: skip
     advance(w3, 31)  # the second milestone stays unpaid for over 30 days
     send(AUDITOR, "recordAuditNote", process_id, reference("AUD-2026-17"), sha("Audit findings: late payment."))
+    send(PURCHASER, "anchorDocuments", merkle_root(list(ANCHORED)), len(ANCHORED), process_id)
     open_sealed_tender(ledger, w3, send)
     admin = ledger.sender(deployer_account(settings))
     extra = derive_account(settings, EXTRA_ACCOUNT_INDEX).address

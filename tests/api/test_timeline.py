@@ -9,13 +9,14 @@ from fastapi.testclient import TestClient
 from web3 import Web3
 
 from ledger.demo import DEMO_PROCESSES, FINANCE, PURCHASER, SUPPLIER_A, SUPPLIER_B
-from tests.api.lifecycle import BIDS, DAYS_TO_PAY, MILESTONE_AMOUNTS, SEALED, TENDER
+from ledger.proofs.merkle import merkle_root
+from tests.api.lifecycle import ANCHORED, BIDS, DAYS_TO_PAY, MILESTONE_AMOUNTS, SEALED, TENDER
 
 TENDER_KINDS = [
     "ProcessCreated", "TenderOpened", "BidCommitted", "BidCommitted", "BidRevealed", "BidRevealed",
     "EvaluationRecorded", "ComplaintFiled", "ComplaintResolved", "ProcessAwarded", "ContractSigned",
     "MilestoneDelivered", "MilestoneAccepted", "PaymentRecorded", "MilestoneDelivered", "MilestoneAccepted",
-    "AuditNoteRecorded",
+    "AuditNoteRecorded", "DocumentsAnchored",
 ]  # fmt: skip
 
 
@@ -114,3 +115,10 @@ def test_titles_names_and_withdrawn_documents_come_from_the_store(api: TestClien
     assert (withdrawn["stored"], withdrawn["available"]) == (True, False) and withdrawn["withdrawal_reason"]
     late = next(entry for entry in body["entries"] if entry["kind"] == "PaymentRecorded")
     assert late["documents"][0]["stored"] is False  # the lifecycle's voucher was never put in the store
+
+
+def test_documents_anchored_under_the_process_appear_in_its_timeline(api: TestClient) -> None:
+    anchoring = timeline(api, TENDER.ocid)["entries"][-1]
+    assert anchoring["kind"] == "DocumentsAnchored" and anchoring["label_zh"] == "文件哈希存证"
+    assert anchoring["details"] == {"root": "0x" + merkle_root(list(ANCHORED)).hex(), "count": len(ANCHORED)}
+    assert anchoring["actor"]["org_id"] == "0x" + PURCHASER.org_id.hex() and anchoring["actor"]["role"] == "anchorer"
