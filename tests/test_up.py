@@ -58,7 +58,8 @@ def test_up_serves_demo_then_restarts_on_the_same_data(tmp_path: Path, built: No
     first = _wait_for_process(base, ocid, up, log)
     health = httpx.get(f"{base}/health").json()
     assert health["status"] == "ok" and health["chains"][0]["chain_id"] == 31337
-    assert first["document_sha256"] == "0x" + DEMO_PROCESSES[0].doc_hash.hex()
+    assert first["title"]["sha256"] == "0x" + DEMO_PROCESSES[0].doc_hash.hex()
+    assert first["title"]["title"] == DEMO_PROCESSES[0].title and first["buyer"]["name"]
     _interrupt(up, log)
     assert not port_is_open(chain_port) and not port_is_open(api_port)
     assert "demo data: 3 new process(es)" in log.read_text()
