@@ -51,7 +51,7 @@ class BidVerifyIn(BaseModel):
                     "salt": "0x" + "ef" * 32,
                 }
             ]
-        }
+        },
     }
 
     @model_validator(mode="after")
