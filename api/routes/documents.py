@@ -73,7 +73,11 @@ def document(sha256: Sha256, session: SessionDep) -> DocumentOut:
     "/{sha256}/content",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "the bytes, with their stored media type"},
+        # Any media type: the bytes go out as the type they were stored with (text/plain, application/pdf, ...).
+        200: {
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the bytes, with the media type they were stored with",
+        },
         410: {"model": ErrorOut, "description": "withdrawn: the message says when and why"},
         **_ERRORS,
     },
