@@ -5,8 +5,8 @@ content types, bodies that match their schema, and invalid data refused with a 4
 Generated ids rarely name a record that exists, so a second test sends the demo's own ids through the same checks:
 the 200s of every lookup (and the 410 of a withdrawn document) are checked against the document too.
 
-The generated run is on SQLite only: PostgreSQL would double its time, and the rest of tests/api, the demo's ids
-included, runs on both. The seed is fixed (derandomized), so CI sends the same requests as a run here.
+Both run on SQLite and on PostgreSQL (about 30 s of generated cases each). The seed is fixed (derandomized), so
+CI sends the same requests as a run here.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ from ledger.demo import (
 )
 
 MIN_CASES = 1_000
-EXAMPLES_PER_OPERATION = 100  # about 2,300 cases in all: operations with few inputs (/health) run fewer
+EXAMPLES_PER_OPERATION = 100  # about 2,300 cases per database: operations with few inputs (/health) run fewer
 CONFORMANCE = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
@@ -63,7 +63,6 @@ def cases_run() -> Iterator[Counter[str]]:
 schema = schemathesis.pytest.from_fixture("api_schema")
 
 
-@pytest.mark.parametrize("api_app", ["sqlite"], indirect=True)
 @schema.parametrize()
 @settings(
     max_examples=EXAMPLES_PER_OPERATION,
