@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.schemas_timeline import DocumentRefOut, EvidenceOut, MinorUnits, PartyOut, Schema
 
@@ -14,6 +14,8 @@ Amount = Annotated[int, Field(ge=0, lt=2**96, description="minor units (e.g. fen
 
 class BidReceipt(BaseModel):
     """The receipt a supplier keeps when it commits a sealed bid: everything needed to prove the bid later."""
+
+    model_config = ConfigDict(strict=True)  # JSON types as documented: `false` or "5" is no amount
 
     format: Literal["procledger.bid-receipt/1"] = "procledger.bid-receipt/1"
     ocid: str = Field(min_length=1, max_length=128, examples=["ocds-pl0001-2026-0001"])
@@ -38,6 +40,7 @@ class BidVerifyIn(BaseModel):
     receipt: BidReceipt | None = None
 
     model_config = {
+        "strict": True,  # JSON types as documented: `false` or "5" is no amount
         "json_schema_extra": {
             "examples": [
                 {
@@ -48,7 +51,7 @@ class BidVerifyIn(BaseModel):
                     "salt": "0x" + "ef" * 32,
                 }
             ]
-        }
+        },
     }
 
     @model_validator(mode="after")

@@ -29,7 +29,7 @@ from api.schemas_documents import (
     VerifyRequest,
 )
 from api.uploads import hash_multipart_upload, read_small_body
-from ledger.errors import NotFoundError
+from ledger.errors import DocumentHashMismatchError, NotFoundError
 from ledger.store.anchoring import DocumentAnchor, DocumentProof, document_anchors, document_proofs
 from ledger.store.document_files import CHUNK_BYTES, DocumentFiles, as_sha256
 from ledger.store.documents import DocumentStore, OrganisationName, find_document, organisation_names
@@ -73,7 +73,11 @@ def document(sha256: Sha256, session: SessionDep) -> DocumentOut:
     "/{sha256}/content",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"application/octet-stream": {}}, "description": "the bytes, with their stored media type"},
+        # Any media type: the bytes go out as the type they were stored with (text/plain, application/pdf, ...).
+        200: {
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+            "description": "the bytes, with the media type they were stored with",
+        },
         410: {"model": ErrorOut, "description": "withdrawn: the message says when and why"},
         **_ERRORS,
     },
@@ -111,7 +115,11 @@ def proof(sha256: Sha256, session: SessionDep) -> DocumentProofOut:
                         "type": "object",
                         "properties": {
                             "file": {"type": "string", "format": "binary", "description": "hashed, never stored"},
-                            "sha256": {"type": "string", "pattern": SHA256_PATTERN},
+                            "sha256": {
+                                "type": "string",
+                                "pattern": SHA256_PATTERN,
+                                "description": "with `file`, the SHA-256 the file must have (else a 422)",
+                            },
                         },
                     }
                 },
@@ -123,13 +131,21 @@ def proof(sha256: Sha256, session: SessionDep) -> DocumentProofOut:
 )
 async def verify(request: Request, session: SessionDep) -> VerificationOut:
     """Is this document anchored on chain, by whom, for which process, in which transaction? Send the file (as
-    multipart field `file`, hashed as it streams in and never stored) or its `sha256` (JSON or form)."""
+    multipart field `file`, hashed as it streams in and never stored) or its `sha256` (JSON or form). A `sha256`
+    field sent with the file is checked against it."""
     limit: int = request.app.state.settings.max_upload_bytes
     media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     size: int | None = None
     if media_type == "multipart/form-data":
         upload = await hash_multipart_upload(request, limit)
-        sha256, size = (upload.sha256, upload.size) if upload.sha256 else (_hash_field(upload.fields), None)
+        if upload.sha256 is None:
+            sha256 = _hash_field(upload.fields)
+        else:
+            sha256, size = upload.sha256, upload.size
+            if "sha256" in upload.fields:  # a hash sent along must be well formed, and be the file's
+                claimed = _hash_field(upload.fields)
+                if claimed != sha256:
+                    raise DocumentHashMismatchError(claimed, sha256)
     elif media_type == "application/json":
         sha256 = _hash_field(_json_object(await read_small_body(request, limit)))
     elif media_type == "application/x-www-form-urlencoded":

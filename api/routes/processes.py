@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
+from pydantic import BeforeValidator
 
 from api.deps import DecoderDep, SessionDep
 from api.paging import After, Limit, cursor_after, position_after
@@ -35,6 +36,20 @@ Stage = Literal[
 Method = Literal["open_tender", "single_source"]
 
 
+def _not_a_number(value: object) -> object:
+    """Refuse a bare number: pydantic would read it as Unix seconds, which the document does not offer."""
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        raise ValueError(f"expected an ISO 8601 date-time such as 2026-03-01T00:00:00Z, got the number {value}")
+    return value
+
+
+IsoDateTime = Annotated[datetime, BeforeValidator(_not_a_number)]
+
+
 @router.get("", response_model=ProcessListOut)
 def processes(
     session: SessionDep,
@@ -45,8 +60,8 @@ def processes(
     budget: Annotated[str | None, Query(pattern=ORG_ID, description="budget line id")] = None,
     min_amount: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="award amount, minor units")] = None,
     max_amount: Annotated[int | None, Query(ge=0, le=MAX_AMOUNT, description="award amount, minor units")] = None,
-    created_from: Annotated[datetime | None, Query(description="opened at or after (ISO 8601)")] = None,
-    created_to: Annotated[datetime | None, Query(description="opened at or before (ISO 8601)")] = None,
+    created_from: Annotated[IsoDateTime | None, Query(description="opened at or after (ISO 8601)")] = None,
+    created_to: Annotated[IsoDateTime | None, Query(description="opened at or before (ISO 8601)")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="words of the title or description, any language")
     ] = None,

@@ -41,6 +41,7 @@ def documents_matching(words: str, dialect: str) -> Select[str]:
             f"SELECT rowid FROM {FTS_TABLE} "
             "WHERE title LIKE :pattern ESCAPE '\\' OR description LIKE :pattern ESCAPE '\\'"
         ).bindparams(bindparam("pattern", pattern))
+        # The column must be named: SQLAlchemy 2.1 cannot build `IN (subquery)` from a text() with no columns.
         return select(Document.sha256).where(Document.id.in_(rows.columns(column("rowid", Integer))))
     return select(Document.sha256).where(
         or_(Document.title.ilike(pattern, escape="\\"), Document.description.ilike(pattern, escape="\\"))

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
@@ -54,17 +55,25 @@ def demo_chain(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterato
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def api(request: pytest.FixtureRequest, demo_chain: DemoChain) -> Iterator[TestClient]:
-    """A client of the API over the demo chain's mirror, in each database."""
+def api_app(request: pytest.FixtureRequest, demo_chain: DemoChain) -> Iterator[FastAPI]:
+    """The API application over a mirror of the demo chain holding the full demo, in each database."""
     with fresh_database(request.param, demo_chain.settings.data_dir) as url:
         settings = demo_chain.settings.model_copy(update={"database_url": url})
         engine = make_engine(url)
         upgrade_schema(engine)
-        load_demo_data(settings, demo_chain.ledger, engine)  # only fills this database's document store now
-        build_indexer(settings, connect(settings.rpc_url), engine).catch_up()
+        w3 = connect(settings.rpc_url)
+        # The demo's off-chain half (documents, titles, leaf lists) too; every transaction is on chain already.
+        assert load_demo_data(settings, open_ledger(settings, w3), engine) == 0
+        build_indexer(settings, w3, engine).catch_up()
         engine.dispose()
-        with TestClient(create_app(settings)) as client:
-            yield client
+        yield create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def api(api_app: FastAPI) -> Iterator[TestClient]:
+    """A client of the API over the demo chain's mirror, in each database."""
+    with TestClient(api_app) as client:
+        yield client
 
 
 @pytest.fixture

@@ -99,3 +99,18 @@ def test_a_supplier_lists_its_bids_sealed_ones_without_amount(api: TestClient) -
     page = api.get(f"/suppliers/0x{SUPPLIER_B.org_id.hex()}/bids", params={"limit": 1}).json()
     rest = api.get(f"/suppliers/0x{SUPPLIER_B.org_id.hex()}/bids", params={"after": page["next_cursor"]}).json()
     assert [item["ocid"] for item in page["items"] + rest["items"]] == [TENDER.ocid, SEALED.ocid]
+
+
+@pytest.mark.parametrize("amount", [False, "187450000", 1874.5])
+def test_an_amount_that_is_not_a_json_integer_is_422(api: TestClient, amount: object) -> None:
+    # Schemathesis found POST /bids/verify with "amount": false answered 200, checked as an amount of 0.
+    response = api.post("/bids/verify", json={**kept(SUPPLIER_A, 0), "amount": amount})
+    assert response.status_code == 422
+    assert response.json() == {"error": "invalid_request", "message": "amount: Input should be a valid integer"}
+
+
+def test_a_receipt_amount_that_is_not_a_json_integer_is_422(api: TestClient) -> None:
+    receipt = {**kept(SUPPLIER_A, 0), "amount": True}
+    response = api.post("/bids/verify", json={"receipt": receipt})
+    assert response.status_code == 422
+    assert response.json() == {"error": "invalid_request", "message": "receipt.amount: Input should be a valid integer"}

@@ -213,6 +213,31 @@ def test_verify_without_a_file_or_a_valid_hash_is_422(
     assert message in response.json()["message"]
 
 
+def test_a_file_sent_with_an_empty_hash_field_is_422_not_checked_without_it(client: TestClient) -> None:
+    # Schemathesis found a file with an empty `sha256` field answered 200: the field was ignored.
+    response = client.post("/documents/verify", files={"file": ("a.png", b"\x89PNG"), "sha256": (None, "")})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "invalid_request"
+    assert response.json()["message"].startswith("sha256: String should match pattern")
+
+
+def test_a_file_sent_with_the_hash_of_another_is_422_naming_both(client: TestClient) -> None:
+    claimed, content = sha(b"another file"), b"this file"
+    response = client.post("/documents/verify", files={"file": ("a.txt", content), "sha256": (None, claimed)})
+    assert response.status_code == 422, response.text
+    assert response.json()["error"] == "hash_mismatch"
+    assert response.json()["message"].startswith(
+        f"expected a document with SHA-256 {claimed}, got one with {sha(content)}"
+    )
+
+
+def test_a_file_sent_with_its_own_hash_is_verified(client: TestClient) -> None:
+    content = b"this file"
+    response = client.post("/documents/verify", files={"file": ("a.txt", content), "sha256": (None, sha(content)[2:])})
+    assert response.status_code == 200, response.text
+    assert (response.json()["sha256"], response.json()["size"]) == (sha(content), len(content))
+
+
 def test_an_upload_over_the_limit_is_413_with_a_sentence(client: TestClient, tmp_path: Path) -> None:
     within = client.post("/documents/verify", files={"file": ("ok.bin", b"x" * 1024)})
     assert within.status_code == 200 and within.json()["size"] == 1024

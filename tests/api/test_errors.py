@@ -132,3 +132,21 @@ def test_an_unexpected_exception_is_500_in_the_error_shape(settings: Settings) -
     assert response.status_code == 500
     assert response.json()["error"] == "internal_error"
     assert "a bug" not in response.text
+
+
+@pytest.mark.parametrize("value", ["0.5", "1767225600"])
+def test_a_number_as_a_date_is_422_not_read_as_unix_seconds(client: TestClient, value: str) -> None:
+    # Schemathesis found GET /processes?created_to=0.5 answered 200: pydantic took it for Unix seconds.
+    response = client.get(f"/processes?created_to={value}")
+    assert response.status_code == 422
+    assert response.json() == {
+        "error": "invalid_request",
+        "message": f"created_to: Value error, expected an ISO 8601 date-time such as 2026-03-01T00:00:00Z, got the "
+        f"number {value}",
+    }
+
+
+@pytest.mark.parametrize("value", ["2026-03-01T00:00:00Z", "2026-03-01T08:00:00+08:00", "2026-03-01"])
+def test_an_iso_8601_date_filter_is_accepted(client: TestClient, value: str) -> None:
+    response = client.get("/processes", params={"created_from": value})
+    assert response.status_code == 200, response.text

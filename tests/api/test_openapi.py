@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from ledger.demo import BUDGET_APPROVAL
+
 ERROR_OUT = {"$ref": "#/components/schemas/ErrorOut"}
 
 
@@ -64,3 +66,12 @@ def test_the_docs_pages_load_every_asset_from_this_server(client: TestClient, pa
         response = client.get(asset)
         assert response.status_code == 200, asset
         assert response.content, asset
+
+
+def test_document_bytes_go_out_as_stored_and_the_document_allows_any_media_type(api: TestClient) -> None:
+    # Schemathesis found GET /documents/{sha256}/content answering text/plain where only octet-stream was documented.
+    response = api.get(f"/documents/0x{BUDGET_APPROVAL.digest.hex()}/content")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/plain; charset=utf-8"
+    responses = api.get("/openapi.json").json()["paths"]["/documents/{sha256}/content"]["get"]["responses"]
+    assert list(responses["200"]["content"]) == ["*/*"]
