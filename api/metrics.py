@@ -52,7 +52,7 @@ class MirrorCollector(Collector):
 
 def build_registry(engine: Engine) -> tuple[CollectorRegistry, Histogram]:
     """A registry with the mirror's collector and the request latency histogram."""
-    registry = CollectorRegistry(auto_describe=True)
+    registry = CollectorRegistry(auto_describe=False)  # describing would query the mirror when the app is built
     registry.register(MirrorCollector(engine))
     latency = Histogram(
         "procledger_http_request_duration_seconds", "Time to answer a request, by route template",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
+from api.app import create_app
 from ledger.demo import ORGANISATIONS, QUARTER_AMOUNT, SUPPLIER_A
+from ledger.settings import Settings
 from tests.api.lifecycle import BIDS, MILESTONE_AMOUNTS
 
 
@@ -38,3 +40,11 @@ def test_metrics_expose_lag_events_and_latency_by_route_template(api: TestClient
 
 def test_livez_needs_nothing_but_the_process(api: TestClient) -> None:
     assert api.get("/livez").json() == {"status": "ok"}
+
+
+def test_the_app_builds_without_touching_the_database(settings: Settings) -> None:
+    """`procledger serve` may start before `procledger migrate`: building the app must not query the mirror."""
+    app = create_app(settings.model_copy(update={"database_url": f"sqlite:///{settings.data_dir}/absent.sqlite3"}))
+    with TestClient(app) as client:
+        assert client.get("/livez").status_code == 200
+        assert client.get("/health").status_code == 503
