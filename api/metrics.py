@@ -13,12 +13,11 @@ from collections.abc import Iterator
 from prometheus_client import CollectorRegistry, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ledger.store.models import RawLog
-from ledger.store.queries import index_status
+from ledger.store.queries import events_indexed, index_status
 from ledger.store.reorgs import reorg_summary
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -39,7 +38,7 @@ class MirrorCollector(Collector):
             for status in index_status(session):
                 lag.add_metric([str(status.chain_id)], status.lag_blocks)
                 indexed.add_metric([str(status.chain_id)], status.indexed_block)
-            events = session.execute(select(func.count(RawLog.id))).scalar_one()
+            events = events_indexed(session)
             reorgs = reorg_summary(session)
         yield lag
         yield indexed

@@ -10,9 +10,8 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ledger.store.models import RawLog
 from ledger.store.projections import Bid, Budget, ContractRow, Organisation, Payment, Process
-from ledger.store.queries import IndexStatus, index_status
+from ledger.store.queries import IndexStatus, events_indexed, index_status
 from ledger.store.reorgs import reorg_summary
 
 
@@ -76,7 +75,7 @@ def mirror_stats(session: Session) -> Stats:
         contracts=_count(session, ContractRow.id),
         payments=_count(session, Payment.id),
         money=[MoneyTotals(currency, sums[0], sums[1]) for currency, sums in sorted(money.items())],
-        events_indexed=_count(session, RawLog.id),
+        events_indexed=events_indexed(session),
         chains=index_status(session),
         reorgs=reorgs.count,
         deepest_reorg=reorgs.deepest,

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from ledger.store.models import Block, Checkpoint, RawLog, prefix_of, table_of, topic1_prefix
@@ -53,6 +53,11 @@ def raw_logs_with_topic1(chain_id: int, topics: Collection[str]) -> Select[tuple
         topic1_prefix(raw.c.topic1).in_(sorted({prefix_of(topic) for topic in topics})),  # what the index holds
         raw.c.topic1.in_(sorted(topics)),
     )
+
+
+def events_indexed(session: Session) -> int:
+    """How many raw logs the mirror holds, over every chain."""
+    return int(session.execute(select(func.count(RawLog.id))).scalar_one())
 
 
 def find_budget(session: Session, chain_id: int, budget_id: str) -> Budget | None:
