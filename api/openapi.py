@@ -16,6 +16,7 @@ from api.schemas import ErrorOut
 _SCHEMAS = "#/components/schemas/"
 _FASTAPI_ONLY = ("HTTPValidationError", "ValidationError")
 _INVALID = "Invalid request: a parameter is missing, malformed or out of range; the message names it"
+_UNPARSABLE = "The body could not be parsed (e.g. it is not JSON, or not UTF-8)"
 
 
 def install_openapi(app: FastAPI) -> None:
@@ -38,6 +39,8 @@ def _with_error_out(document: dict[str, Any]) -> dict[str, Any]:
     content = {"application/json": {"schema": {"$ref": _SCHEMAS + ErrorOut.__name__}}}
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
+            if "requestBody" in operation:  # FastAPI answers a body it cannot parse with a 400 before validation
+                operation["responses"].setdefault("400", {"description": _UNPARSABLE})
             for status, response in operation.get("responses", {}).items():
                 if status.startswith(("4", "5")):
                     response["content"] = content
