@@ -9,7 +9,7 @@ Substring matching, not word matching: Chinese has no spaces between words, so "
 
 from __future__ import annotations
 
-from sqlalchemy import Select, bindparam, or_, select, text
+from sqlalchemy import Integer, Select, bindparam, column, or_, select, text
 
 from ledger.store.document_models import Document
 
@@ -41,7 +41,7 @@ def documents_matching(words: str, dialect: str) -> Select[str]:
             f"SELECT rowid FROM {FTS_TABLE} "
             "WHERE title LIKE :pattern ESCAPE '\\' OR description LIKE :pattern ESCAPE '\\'"
         ).bindparams(bindparam("pattern", pattern))
-        return select(Document.sha256).where(Document.id.in_(rows.columns()))
+        return select(Document.sha256).where(Document.id.in_(rows.columns(column("rowid", Integer))))
     return select(Document.sha256).where(
         or_(Document.title.ilike(pattern, escape="\\"), Document.description.ilike(pattern, escape="\\"))
     )
