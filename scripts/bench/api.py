@@ -1,14 +1,13 @@
 """API benchmark: latency and throughput of the read API over a mirror of a city's procurement, at two sizes.
 
-`python scripts/bench/api.py --processes 1000 100000 --out FILE`, for each size: starts an in-memory anvil, deploys
-the ledger, turns automine off (blocks are then mined on demand, so no queued mining job competes for the CPU) and
-writes a city (scripts/bench/city.py: a fifth of the processes through their whole lifecycle of 18 to 22 events,
-chain time moved between phases; budget lines, purchasers and suppliers the size real ones are) in batched
-`multicall`s; stores every notice with its title (some Chinese) and every organisation's profile in the document
-store; indexes the chain (`build_indexer(...).catch_up()`) into a fresh SQLite database; stops anvil; serves the API
-with `procledger serve` (uvicorn, one process) pointed there by PROCLEDGER_ variables; then a load generator in
-another process (scripts/bench/loadgen.py: asyncio, HTTP/1.1 keep-alive, --concurrency connections, closed loop)
-warms each endpoint up and measures it for --duration seconds:
+`python scripts/bench/api.py --processes 1000 100000 --out FILE`, for each size: starts an in-memory anvil keeping no
+past states (`--prune-history`), deploys the ledger and writes a city (scripts/bench/city.py: a fifth of the
+processes through their whole lifecycle of 18 to 22 events, chain time moved between phases; budget lines, purchasers
+and suppliers the size real ones are) in batched `multicall`s; stores every notice with its title (some Chinese) and
+every organisation's profile in the document store; indexes the chain (`build_indexer(...).catch_up()`) into a fresh
+SQLite database; stops anvil; serves the API with `procledger serve` (uvicorn, one process) pointed there by
+PROCLEDGER_ variables; then a load generator in another process (scripts/bench/loadgen.py: asyncio, HTTP/1.1
+keep-alive, --concurrency connections, closed loop) warms each endpoint up and measures it for --duration seconds:
 - timeline: GET /processes/{ocid}/timeline of random processes with a full lifecycle;
 - search: GET /processes?q=... (words of the titles, Chinese included) and filter combinations;
 - traceability: GET /budgets/{id}/trace and /suppliers/{id}/trace;
@@ -17,8 +16,7 @@ The JSON has results [{processes, endpoint, p50_ms, p99_ms, rps, ...}], each siz
 times, the 1-minute load average before each measurement and the server's CPU per request, targets (the issue's)
 and checks (every response 200 with its shape, the mirror holding the planned city); exit 1 on a failed check.
 After the first size, the seeding time of the others is projected and printed before they start.
-Where a timeline request's time goes: serve the kept mirror under cProfile (`python -m cProfile -o OUT -m
-ledger.cli serve`) and load it with scripts/bench/loadgen.py; the server's CPU per request is in the JSON.
+The server's CPU per request is in the JSON, for each endpoint.
 """
 
 from __future__ import annotations
@@ -42,7 +40,6 @@ from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import func, select
-from web3.types import RPCEndpoint
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 if str(PROJECT_DIR) not in sys.path:
@@ -121,12 +118,13 @@ def run_size(size: int, options: argparse.Namespace, scratch: Path, show: Displa
         started = time.perf_counter()
         documents = store_documents(settings, engine, city, lambda m: show(m, *_counts(m)))
         seconds["documents"] = time.perf_counter() - started
-        with anvil(settings.chain_port, scratch / "anvil.log", 2, ["--gas-limit", "300000000"]) as url:
+        # --prune-history: no past states kept (the indexer reads blocks and logs only); with them, anvil's memory
+        # grew by gigabytes a minute at 100,000 processes.
+        with anvil(settings.chain_port, scratch / "anvil.log", 2, ["--prune-history"]) as url:
             w3 = connect(url, timeout=600)
             show("seeding: deploying the ledger")
             started = time.perf_counter()
             deploy(settings, w3)
-            w3.provider.make_request(RPCEndpoint("evm_setAutomine"), [False])  # from here, blocks mined on demand
             chain = seed(settings, open_ledger(settings, w3), city, lambda m: show(m, *_counts(m)))
             seconds["seeding"] = time.perf_counter() - started
             started = time.perf_counter()

@@ -265,7 +265,7 @@ class Seeder:
             if kind not in per_unit:
                 per_unit[kind] = unit_gas(self.w3, senders[address], alike, multicall, self.to)
             queues.append(batches(self.w3, senders[address], alike, multicall, self.to, per_unit[kind]))
-        self.transactions += send_all(self.w3, queues, multicall, self.to, self.status, step, automine=False)
+        self.transactions += send_all(self.w3, queues, multicall, self.to, self.status, step)
 
     def advance_days(self, days: float) -> None:
         """Move chain time on (evm_increaseTime, evm_mine)."""

@@ -102,11 +102,9 @@ def send_all(
     to: str,
     status: Status,
     step: str = "generating",
-    automine: bool = True,
 ) -> int:
     """Sign and send the queues round robin, each in order, without waiting; then require every receipt's success
-    and return how many transactions were sent. With anvil's automine, a transaction still pending is nudged with
-    evm_mine; without it (`--no-mining`), blocks are mined with evm_mine until the pool is empty."""
+    and return how many were sent (anvil automines; a transaction still pending is nudged with evm_mine)."""
     nonces: dict[str, int] = {}
     hashes: list[str] = []
     provider: Any = w3.provider  # make_batch_request is not in web3's provider types
@@ -122,10 +120,7 @@ def send_all(
         nonces[account.address] = nonce + 1
         hashes.append(str(response["result"]))
         status(f"{step}: {len(hashes):,}/{total:,} transactions sent")
-    if automine:
-        _wait_for_a_quiet_chain(w3, status, step)
-    else:
-        _mine_the_pool(w3, status, step)
+    _wait_for_a_quiet_chain(w3, status, step)
     deadline = time.monotonic() + RECEIPT_TIMEOUT
     for chunk in (hashes[i : i + 200] for i in range(0, len(hashes), 200)):
         requested = [(RPCEndpoint("eth_getTransactionReceipt"), [tx_hash]) for tx_hash in chunk]
@@ -136,16 +131,6 @@ def send_all(
         if reverted := [h for h, receipt in zip(chunk, receipts, strict=True) if int(receipt["status"], 16) != 1]:
             raise RuntimeError(f"{len(reverted)} multicalls reverted, e.g. {reverted[0]}; replay it to see why")
     return len(hashes)
-
-
-def _mine_the_pool(w3: Web3, status: Status, step: str) -> None:
-    """Mine blocks (evm_mine) until anvil's transaction pool is empty."""
-    deadline = time.monotonic() + RECEIPT_TIMEOUT
-    while pending := int(w3.provider.make_request(RPCEndpoint("txpool_status"), [])["result"]["pending"], 16):
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{pending} transactions still pending after {RECEIPT_TIMEOUT:.0f}s of mining")
-        w3.provider.make_request(RPCEndpoint("evm_mine"), [])
-        status(f"{step}: mining, {pending:,} transactions pending")
 
 
 def _wait_for_a_quiet_chain(w3: Web3, status: Status, step: str, quiet: float = 3.0) -> None:
