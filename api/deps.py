@@ -26,7 +26,7 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def refuse_unknown_query_parameters(request: Request) -> None:
+async def refuse_unknown_query_parameters(request: Request) -> None:
     """Refuse a query parameter the endpoint does not take: a misspelt filter must not be silently ignored."""
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or not request.query_params:
@@ -50,7 +50,7 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-def get_decoder(request: Request) -> EventDecoder:
+async def get_decoder(request: Request) -> EventDecoder:
     """The event decoder of the ledger's ABI, built on first use (so the API starts before a build), then kept."""
     state = request.app.state
     decoder: EventDecoder | None = getattr(state, "decoder", None)

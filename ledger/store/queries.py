@@ -51,7 +51,9 @@ def raw_logs_with_topic1(chain_id: int, topics: Collection[str]) -> Select[tuple
     return select(raw).where(
         raw.c.chain_id == chain_id,
         topic1_prefix(raw.c.topic1).in_(sorted({prefix_of(topic) for topic in topics})),  # what the index holds
-        raw.c.topic1.in_(sorted(topics)),
+        # `|| ''`: with one topic, SQLite would propagate `topic1 = ?` into substr(topic1, ...), which then no longer
+        # matches the index expression, and walk every log of the chain (a timeline took 29 ms at 10,000 processes).
+        raw.c.topic1.concat("").in_(sorted(topics)),
     )
 
 
@@ -70,12 +72,12 @@ def entity_log_rows(session: Session, chain_id: int, entity_id: str) -> list[Row
     with its block's timestamp as `block_time`."""
     blocks = table_of(Block)
     query = raw_logs_with_topic1(chain_id, [entity_id]).subquery()
-    joined = (
-        select(query, blocks.c.timestamp.label("block_time"))
-        .join(blocks, (blocks.c.chain_id == query.c.chain_id) & (blocks.c.number == query.c.block_number))
-        .order_by(query.c.block_number, query.c.log_index)
+    joined = select(query, blocks.c.timestamp.label("block_time")).join(
+        blocks, (blocks.c.chain_id == query.c.chain_id) & (blocks.c.number == query.c.block_number)
     )
-    return list(session.execute(joined).all())
+    # Sorted here, not by ORDER BY: given one, SQLite may walk the (chain, block, log) index through every log of
+    # the chain instead of looking the entity's few up in the topic1 index.
+    return sorted(session.execute(joined).all(), key=lambda row: (row.block_number, row.log_index))
 
 
 def anchors_of_process(session: Session, chain_id: int, process_id: str) -> list[Anchor]:

@@ -14,29 +14,20 @@ Where the time goes: `python -m cProfile -s tottime scripts/bench/indexer.py --e
 """
 
 import argparse  # no `from __future__ import annotations`: Mapped[...] must resolve under `python -m cProfile` too
-import contextlib
 import gc
-import itertools
 import json
 import os
-import platform
 import resource
 import secrets
-import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import requests
-import sqlalchemy
-import web3
-from eth_abi.abi import encode as abi_encode
-from eth_account.signers.local import LocalAccount
 from pydantic import SecretStr
 from rich.console import Console
 from sqlalchemy import String, Text, create_engine, select, text
@@ -44,19 +35,16 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from web3 import Web3
 from web3.contract import Contract
-from web3.types import RPCEndpoint
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 if str(PROJECT_DIR) not in sys.path:
     sys.path.insert(0, str(PROJECT_DIR))
 
 from ledger.chain.accounts import deployer_account, derive_account  # noqa: E402
-from ledger.chain.anvil import DEV_CHAIN_ID, port_is_open  # noqa: E402
 from ledger.chain.client import connect  # noqa: E402
 from ledger.chain.deployment import LEDGER  # noqa: E402
 from ledger.chain.ledger_contract import SUPPLIER_ROLE, LedgerContract, process_id_of  # noqa: E402
 from ledger.chain.setup import deploy, ensure_built, open_ledger  # noqa: E402
-from ledger.chain.toolchain import find_anvil  # noqa: E402
 from ledger.demo import (  # noqa: E402
     AUDITOR,
     OCID_PREFIX,
@@ -69,19 +57,16 @@ from ledger.indexer.decode import event_topic  # noqa: E402
 from ledger.indexer.runner import build_indexer  # noqa: E402
 from ledger.settings import DEV_MNEMONIC, Settings  # noqa: E402
 from ledger.store.database import make_engine, upgrade_schema  # noqa: E402
-from scripts.bench.gas import _git, free_port  # noqa: E402
+from scripts.bench.gas import free_port  # noqa: E402
 from scripts.bench.gas_lifecycle import chain_time, document  # noqa: E402
+from scripts.bench.seeding import Status, anvil, batches, encoder, environment, send_all  # noqa: E402
 
 DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "indexer.json"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TARGET_EVENTS, TARGET_SQLITE_EVENTS_PER_S, TARGET_RATIO = 100_000, 30_000, 10  # the issue's, on 2 cores
 EXTRA_SUPPLIERS = tuple(range(10, 16))  # HD indexes of suppliers registered here (anvil funds 0..15)
-TX_GAS, ESTIMATE_SAMPLE, RECEIPT_TIMEOUT = 3_000_000, 16, 900.0  # each multicall far below the block gas limit
 NAIVE_SAMPLE_MIN = 10_000
 COUNTED_TABLES = ("processes", "bids", "audit_notes")
-Tx = tuple[LocalAccount, list[bytes], int]  # sender, calls of one multicall, gas limit
-Encoder = Callable[..., bytes]
-Status = Callable[[str], None]
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -96,94 +81,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     if options.events < 100 or options.repeat < 1:
         parser.error("--events must be at least 100 and --repeat at least 1")
     return options
-
-
-@contextlib.contextmanager
-def anvil(port: int, log_file: Path) -> Iterator[str]:
-    """An in-memory anvil with 16 funded dev accounts; yields its RPC URL and stops it afterwards."""
-    command = [str(find_anvil(PROJECT_DIR)), "--port", str(port), "--chain-id", str(DEV_CHAIN_ID), "--accounts", "16"]
-    with log_file.open("ab") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 30
-        while not port_is_open(port) or process.poll() is not None:
-            # An open port with our anvil gone is someone else's chain (the port was taken meanwhile): never use it.
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"anvil did not start on port {port}; see {log_file}")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.kill()  # in memory: nothing to save
-        process.wait()
-
-
-def encoder(contract: Contract, name: str, sample: Sequence[Any]) -> Encoder:
-    """Calldata of `name`: selector plus eth_abi, ~100x faster than web3's `encode_abi`, checked once against it."""
-    types = [str(param["type"]) for param in contract.functions[name].abi["inputs"]]
-    reference = bytes.fromhex(contract.encode_abi(name, args=list(sample))[2:])
-
-    def encode(*args: Any) -> bytes:
-        return reference[:4] + abi_encode(types, list(args))
-
-    if encode(*sample) != reference:
-        raise RuntimeError(f"the fast calldata of {name} differs from web3's encode_abi")
-    return encode
-
-
-def batches(w3: Web3, account: LocalAccount, units: Sequence[list[bytes]], multicall: Encoder, to: str) -> list[Tx]:
-    """`units` (calls that belong together) grouped into multicalls of about TX_GAS, as eth_estimateGas sees it."""
-    sample = [call for unit in units[:ESTIMATE_SAMPLE] for call in unit]
-    estimate = w3.eth.estimate_gas({"from": account.address, "to": to, "data": multicall(sample)})
-    per_unit = -(-int(estimate) // len(units[:ESTIMATE_SAMPLE]))
-    size = max(1, TX_GAS // per_unit)
-    groups = [units[i : i + size] for i in range(0, len(units), size)]
-    return [(account, [call for unit in g for call in unit], per_unit * len(g) * 5 // 4 + 50_000) for g in groups]
-
-
-def send_all(w3: Web3, queues: Sequence[Sequence[Tx]], multicall: Encoder, to: str, status: Status) -> None:
-    """Sign and send the queues round robin, each in order, without waiting; then require every receipt's success
-    (anvil automines; a transaction still pending is nudged with evm_mine)."""
-    nonces: dict[str, int] = {}
-    hashes: list[str] = []
-    provider: Any = w3.provider  # make_batch_request is not in web3's provider types
-    for account, calls, gas in (tx for group in itertools.zip_longest(*queues) for tx in group if tx is not None):
-        nonce = nonces.get(account.address) or w3.eth.get_transaction_count(account.address, "pending")
-        fees = {"maxFeePerGas": 10**12, "maxPriorityFeePerGas": 10**9, "chainId": DEV_CHAIN_ID, "type": 2}
-        tx: dict[str, Any] = {"nonce": nonce, "to": to, "value": 0, "gas": gas, "data": multicall(calls), **fees}
-        raw = account.sign_transaction(tx).raw_transaction.to_0x_hex()
-        response = provider.make_request(RPCEndpoint("eth_sendRawTransaction"), [raw])
-        if "error" in response:
-            raise RuntimeError(f"eth_sendRawTransaction (nonce {nonce}): {response['error']}")
-        nonces[account.address] = nonce + 1
-        hashes.append(str(response["result"]))
-        status(f"generating: {len(hashes):,} transactions sent")
-    _wait_for_a_quiet_chain(w3, status)
-    deadline = time.monotonic() + RECEIPT_TIMEOUT
-    for chunk in (hashes[i : i + 200] for i in range(0, len(hashes), 200)):
-        requested = [(RPCEndpoint("eth_getTransactionReceipt"), [tx_hash]) for tx_hash in chunk]
-        while not all(receipts := [r.get("result") for r in provider.make_batch_request(requested)]):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"transactions not mined within {RECEIPT_TIMEOUT:.0f}s")
-            provider.make_request(RPCEndpoint("evm_mine"), [])
-        if reverted := [h for h, receipt in zip(chunk, receipts, strict=True) if int(receipt["status"], 16) != 1]:
-            raise RuntimeError(f"{len(reverted)} multicalls reverted, e.g. {reverted[0]}; replay it to see why")
-
-
-def _wait_for_a_quiet_chain(w3: Web3, status: Status, quiet: float = 3.0) -> None:
-    """Return once no block has been mined for `quiet` seconds.
-
-    Anvil automines a burst in blocks of several transactions but keeps the mining job each one queued: after the
-    last transaction is in, it goes on mining empty blocks (about five a second here, for minutes at 100,000
-    events). Those would move the head under the timed runs and take CPU from them, so the runs wait them out.
-    """
-    deadline, head, since = time.monotonic() + RECEIPT_TIMEOUT, w3.eth.block_number, time.monotonic()
-    while time.monotonic() - since < quiet:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"anvil was still mining empty blocks after {RECEIPT_TIMEOUT:.0f}s (head {head})")
-        time.sleep(0.5)
-        if (now := w3.eth.block_number) != head:
-            head, since = now, time.monotonic()
-            status(f"generating: waiting for anvil's queued mining jobs to end (block {head:,})")
 
 
 def generate(settings: Settings, ledger: LedgerContract, events: int, status: Status) -> dict[str, int]:
@@ -364,19 +261,6 @@ def naive_mirror(contract: Contract, path: Path, blocks: Sequence[int], start: i
         engine.dispose()
     details = {"get_logs_seconds": round(fetching, 3), "insert_seconds": round(inserting, 3), "to_block": to_block}
     return Timed(fetching + inserting, load, sorted((b, i, str(h).lower()) for b, i, h in stored), details)
-
-
-def environment() -> dict[str, Any]:
-    """The machine and versions the figures were measured with."""
-    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    cpu = next((line.split(":")[1].strip() for line in cpuinfo if "model name" in line), None)
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    anvil_version = subprocess.run([find_anvil(PROJECT_DIR), "--version"], capture_output=True, text=True).stdout
-    machine = {"platform": platform.platform(), "cpus": os.cpu_count(), "cpu_model": cpu, "memory_bytes": memory}
-    versions = {"python": platform.python_version(), "web3": web3.__version__, "sqlalchemy": sqlalchemy.__version__}
-    versions |= {"sqlite": sqlite3.sqlite_version, "anvil": anvil_version.strip().split("\n")[0]}
-    git = {"commit": _git("rev-parse", "HEAD"), "ledger_modified": bool(_git("status", "--porcelain", "--", "ledger"))}
-    return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **machine, "versions": versions, "git": git}
 
 
 def run(options: argparse.Namespace, status: Status) -> dict[str, Any]:

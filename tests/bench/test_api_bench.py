@@ -1,0 +1,80 @@
+"""The API benchmark runs end to end on a tiny city and writes the figures it promises.
+
+Correctness only, no timing is asserted: every endpoint has its figures, every request answered 200 with the
+expected shape, the mirror holds the planned city, and full lifecycles have 15 events or more.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from tests.helpers import PROJECT_DIR
+
+SCRIPT = PROJECT_DIR / "scripts" / "bench" / "api.py"
+PROCESSES = 50
+ENDPOINTS = {"timeline", "search", "traceability", "trivial"}
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("api_bench", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    out: Path = tmp_path_factory.mktemp("bench") / "results" / "api.json"
+    argv = ["--processes", str(PROCESSES), "--duration", "1", "--warmup", "0.5", "--concurrency", "2"]
+    argv += ["--out", str(out)]
+    code = _load_script().main(argv)
+    loaded: dict[str, Any] = json.loads(out.read_text())
+    assert code == 0, loaded["checks"]
+    return loaded
+
+
+def test_every_endpoint_has_latency_and_throughput(result: dict[str, Any]) -> None:
+    assert {r["endpoint"] for r in result["results"]} == ENDPOINTS
+    for r in result["results"]:
+        assert r["processes"] == PROCESSES
+        assert 0 < r["p50_ms"] <= r["p99_ms"], r
+        assert r["rps"] > 0 and r["requests"] > 0, r
+        assert r["load_average_1min"] >= 0 and r["server_cpu_ms_per_request"] >= 0
+
+
+def test_every_request_succeeded_with_the_expected_shape(result: dict[str, Any]) -> None:
+    assert [(r["endpoint"], r["errors"], r["error_samples"]) for r in result["results"] if r["errors"]] == []
+    assert all(result["checks"].values()), result["checks"]
+
+
+def test_the_mirror_holds_the_planned_city(result: dict[str, Any]) -> None:
+    (run,) = result["runs"]
+    assert run["mirror"]["processes"] == PROCESSES and run["mirror"]["stages"] == run["expected_stages"]
+    assert run["full_share"] >= 0.2 and run["preflight"]["min_entries"] >= 15
+    assert run["events"] == run["mirror"]["raw_logs"] > PROCESSES
+    assert 1 < run["transactions"] < run["events"]  # batched multicalls
+    assert run["documents"] > PROCESSES  # notices and organisation profiles
+    assert all(seconds > 0 for seconds in run["seconds"].values()), run["seconds"]
+
+
+def test_targets_state_limit_measurement_and_verdict(result: dict[str, Any]) -> None:
+    targets = result["targets"]
+    assert {"timeline_p99_ms", "timeline_rps", f"timeline_over_trivial_rps_{PROCESSES}"} == set(targets)
+    for target in targets.values():
+        assert target["status"] == ("pass" if target["pass"] else "fail")
+        assert target["at_target_size"] is False  # 50 processes: reported for information
+
+
+def test_bad_arguments_are_refused() -> None:
+    script = _load_script()
+    assert script.parse_args(["--processes", "1000", "100000"]).processes == [1000, 100_000]
+    for argv in (["--processes", "5"], ["--duration", "0"], ["--concurrency", "0"]):
+        with pytest.raises(SystemExit):
+            script.parse_args(argv)
