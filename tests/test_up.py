@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -44,6 +46,20 @@ def _interrupt(up: subprocess.Popen[bytes], log: Path) -> None:
     assert up.wait(timeout=30) == 0, log.read_text()
 
 
+@contextmanager
+def _stopped_on_failure(up: subprocess.Popen[bytes]) -> Iterator[subprocess.Popen[bytes]]:
+    """`up`, stopped (with its chain) if the test fails before it interrupts it: no anvil outlives a failure."""
+    try:
+        yield up
+    finally:
+        if up.poll() is None:
+            up.send_signal(signal.SIGINT)
+            try:
+                up.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                up.kill()
+
+
 def test_up_serves_demo_then_restarts_on_the_same_data(tmp_path: Path, built: None) -> None:
     chain_port, api_port = free_port(), free_port()
     env = {
@@ -54,19 +70,19 @@ def test_up_serves_demo_then_restarts_on_the_same_data(tmp_path: Path, built: No
     }
     base, ocid, log = f"http://127.0.0.1:{api_port}", DEMO_PROCESSES[0].ocid, tmp_path / "up.log"
 
-    up = _start(env, log)
-    first = _wait_for_process(base, ocid, up, log)
-    health = httpx.get(f"{base}/health").json()
-    assert health["status"] == "ok" and health["chains"][0]["chain_id"] == 31337
-    assert first["title"]["sha256"] == "0x" + DEMO_PROCESSES[0].doc_hash.hex()
-    assert first["title"]["title"] == DEMO_PROCESSES[0].title and first["buyer"]["name"]
-    _interrupt(up, log)
+    with _stopped_on_failure(_start(env, log)) as up:
+        first = _wait_for_process(base, ocid, up, log)
+        health = httpx.get(f"{base}/health").json()
+        assert health["status"] == "ok" and health["chains"][0]["chain_id"] == 31337
+        assert first["title"]["sha256"] == "0x" + DEMO_PROCESSES[0].doc_hash.hex()
+        assert first["title"]["title"] == DEMO_PROCESSES[0].title and first["buyer"]["name"]
+        _interrupt(up, log)
     assert not port_is_open(chain_port) and not port_is_open(api_port)
     assert "demo data: 3 new process(es)" in log.read_text()
 
-    up = _start(env, log)
-    again = _wait_for_process(base, ocid, up, log)
-    _interrupt(up, log)
+    with _stopped_on_failure(_start(env, log)) as up:
+        again = _wait_for_process(base, ocid, up, log)
+        _interrupt(up, log)
     assert again == first  # same chain history, same mirror: nothing redeployed or recreated
     assert log.read_text().count("contracts reused") == 1
     assert "demo data: 0 new process(es)" in log.read_text()
