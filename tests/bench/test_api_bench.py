@@ -6,7 +6,6 @@ expected shape, the mirror holds the planned city, and full lifecycles have 15 e
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -14,19 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import PROJECT_DIR
+from tests.bench.scripts import load_bench_script
 
-SCRIPT = PROJECT_DIR / "scripts" / "bench" / "api.py"
 PROCESSES = 50
 ENDPOINTS = {"timeline", "search", "traceability", "trivial"}
 
 
 def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("api_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("api")
 
 
 @pytest.fixture(scope="module")

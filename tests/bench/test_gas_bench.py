@@ -6,17 +6,14 @@ on (a Merkle root of 16 documents costs less per document than 16 one-hash trans
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.helpers import PROJECT_DIR
+from tests.bench.scripts import load_bench_script
 
-SCRIPT = PROJECT_DIR / "scripts" / "bench" / "gas.py"
 EVERY_WRITE = (
     "registerOrganisation",
     "addOrganisationAccount",
@@ -60,12 +57,7 @@ EVERY_WRITE = (
 
 
 def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("gas_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("gas")
 
 
 def _is_positive_int(value: Any) -> bool:

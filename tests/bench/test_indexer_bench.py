@@ -6,7 +6,6 @@ and the project's indexer stored exactly the chain's logs and the projection row
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
@@ -14,19 +13,14 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import PROJECT_DIR
+from tests.bench.scripts import load_bench_script
 
-SCRIPT = PROJECT_DIR / "scripts" / "bench" / "indexer.py"
 EVENTS = 2_000
 RATES = ("indexer_events_per_s", "naive_events_per_s", "ratio", "raw_get_logs_events_per_s")
 
 
 def _load_script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("indexer_bench", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_bench_script("indexer")
 
 
 @pytest.fixture(scope="module")
