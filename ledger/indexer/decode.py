@@ -60,6 +60,38 @@ def _word_reader(abi_type: str, source: str, start: int) -> tuple[str, str | Non
     return None  # arrays, tuples, dynamic types
 
 
+def _array_reader(abi_type: str, head: int) -> str | None:
+    """Python source reading a `T[]` field whose head word is at `head`, for T a one-word type; None otherwise.
+
+    The head holds the byte offset of the array, which holds its length, then one word per element. Offsets and
+    lengths come from the node, so `_array` checks them against the data's length as eth_abi would.
+    """
+    if not abi_type.endswith("[]"):
+        return None
+    element = _word_reader(abi_type[:-2], "word", 0)
+    if element is None:
+        return None
+    value, check = element
+    reader = f"lambda word: {value}"
+    refuse = f"lambda word: {check}" if check else "None"
+    return f"_array(data, {head}, {reader}, {refuse}, log)"
+
+
+def _array(
+    data: str, head: int, read: Callable[[str], Any], invalid: Callable[[str], bool] | None, log: RawLog
+) -> list[Any]:
+    start = 2 + 2 * int(data[head : head + 64], 16)
+    end = start + 64 + 64 * int(data[start : start + 64], 16) if start + 64 <= len(data) else len(data) + 1
+    if end > len(data):
+        raise UndecodableLogError(f"log {log.tx_hash}:{log.log_index} has an array running past its data")
+    words = [data[position : position + 64] for position in range(start + 64, end, 64)]
+    if invalid is not None and any(invalid(word) for word in words):
+        raise UndecodableLogError(
+            f"log {log.tx_hash}:{log.log_index} has a value that is not a valid encoding of its type (non-zero padding)"
+        )
+    return [read(word) for word in words]
+
+
 def _plain(value: Any, abi_type: str) -> Any:
     """An eth_abi value in the mirror's representation."""
     if abi_type.endswith("]"):  # T[] or T[k]: a list of T
@@ -87,15 +119,23 @@ def _compile(
             fields.append(f"{field!r}: {reader[0]}")
             checks += [reader[1]] if reader[1] else []
     static = [_word_reader(abi_type, "data", 2 + 64 * index) for index, (_, abi_type) in enumerate(data_fields)]
+    arrays = [_array_reader(abi_type, 2 + 64 * index) for index, (_, abi_type) in enumerate(data_fields)]
+    dynamic = ""
     if all(reader is not None for reader in static):
         checks.append(f"len(data) != {2 + 64 * len(data_fields)}")
-        for (field, _), reader in zip(data_fields, static, strict=True):
-            assert reader is not None
-            fields.append(f"{field!r}: {reader[0]}")
-            checks += [reader[1]] if reader[1] else []
-        dynamic = ""
+    elif all(word is not None or array is not None for word, array in zip(static, arrays, strict=True)):
+        checks.append(f"len(data) < {2 + 64 * len(data_fields)}")  # the head; each array checks its own tail
     else:
         dynamic = "    args.update(_dynamic(data))\n"
+    for (field, _), reader, array in zip(data_fields, static, arrays, strict=True):
+        if dynamic:
+            break
+        if reader is not None:
+            fields.append(f"{field!r}: {reader[0]}")
+            checks += [reader[1]] if reader[1] else []
+        else:
+            assert array is not None
+            fields.append(f"{field!r}: {array}")
     source = (
         "def decode(log):\n"
         "    topics, data = log.topics, log.data\n"
@@ -110,6 +150,7 @@ def _compile(
         "_BOOL_WORDS": (_ZERO_WORD, "0" * 63 + "1"),
         "_DecodedEvent": DecodedEvent,
         "_refuse": partial(_refuse, name, len(topic_fields), len(data_fields) if not dynamic else None),
+        "_array": _array,
         "_dynamic": partial(_decode_dynamic, [field for field, _ in data_fields], [kind for _, kind in data_fields]),
     }
     exec(compile(source, f"<decoder of {name}>", "exec"), namespace)

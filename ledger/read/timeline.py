@@ -40,8 +40,7 @@ from ledger.read.labels import (
     SINCE,
     TIME_FIELDS,
 )
-from ledger.store.projections import Anchor, Process
-from ledger.store.queries import anchors_of_process, entity_log_rows, find_budget, find_process
+from ledger.store.queries import AnyRow, anchors_of_process, entity_log_rows, process_heading
 
 DAY_SECONDS = 86_400
 
@@ -95,16 +94,16 @@ def process_timeline(
 ) -> ProcessTimeline:
     """Up to `limit` entries of process `ocid`'s timeline after position `after` (block, log index);
     NotFoundError if the mirror has no such process."""
-    process = find_process(session, ocid)
+    process = process_heading(session, ocid)
     if process is None:
         raise NotFoundError(
             f"no procurement process with ocid {ocid!r} is recorded; check the ocid, or wait for the indexer "
             "if it was created moments ago (see /health for its lag)"
         )
-    budget = find_budget(session, process.chain_id, process.budget_id)
+    finance: str | None = process.finance_org  # None when the budget line is not mirrored
     events = _events(session, decoder, process)
     resolver = NameResolver()
-    resolver.want_orgs([process.purchaser_org] + ([budget.finance_org] if budget else []))
+    resolver.want_orgs([process.purchaser_org] + ([finance] if finance else []))
     resolver.want_documents([process.doc_hash])
     for event in events:
         resolver.want_orgs(event.args[name] for name in PARTY_FIELDS if name in event.args)
@@ -113,9 +112,9 @@ def process_timeline(
     context = _Context(
         names=names,
         chain_id=process.chain_id,
-        currency=budget.currency if budget else "",
+        currency=process.currency or "",
         purchaser=process.purchaser_org,
-        finance=budget.finance_org if budget else None,
+        finance=finance,
         revealed={e.args["bidderOrg"] for e in events if e.name == "BidRevealed"},
         last_commit={e.args["bidderOrg"]: e.log.order_key for e in events if e.name == "BidCommitted"},
     )
@@ -130,7 +129,7 @@ def process_timeline(
         currency=context.currency,
         title=names.document("notice", process.doc_hash),
         buyer=names.party("buyer", process.purchaser_org),
-        finance=names.party("finance", budget.finance_org) if budget else None,
+        finance=names.party("finance", finance) if finance else None,
         entries=entries,
         next_after=events[page.stop - 1].log.order_key if more and entries else None,
     )
@@ -147,7 +146,7 @@ class _Context:
     last_commit: dict[str, tuple[int, int]]
 
 
-def _events(session: Session, decoder: EventDecoder, process: Process) -> list[_Event]:
+def _events(session: Session, decoder: EventDecoder, process: AnyRow) -> list[_Event]:
     events: list[_Event] = []
     for row in entity_log_rows(session, process.chain_id, process.process_id):
         values = row._mapping
@@ -161,7 +160,7 @@ def _events(session: Session, decoder: EventDecoder, process: Process) -> list[_
     return events
 
 
-def _anchoring(anchor: Anchor, process: Process) -> _Event:
+def _anchoring(anchor: AnyRow, process: AnyRow) -> _Event:
     """An anchoring under the process, from its projection row: DocumentsAnchored is keyed by root, not process."""
     log = RawLog(
         anchor.block_number, anchor.block_hash, anchor.tx_hash, -1, anchor.log_index, process.contract_address, (), ""

@@ -10,15 +10,17 @@ import json
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from eth_utils.crypto import keccak
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import DocumentWithdrawnError, NotFoundError
 from ledger.store.document_files import DocumentFiles, as_sha256
 from ledger.store.document_models import Document, OrganisationProfile
+from ledger.store.models import table_of
+from ledger.store.queries import AnyRow
 
 PROFILE_MEDIA_TYPE = "application/json"
 
@@ -94,9 +96,14 @@ class DocumentStore:
                 self.files.delete(sha256)
             return _record(row)
         row = Document(
-            sha256=sha256, media_type=media_type, size=size, language=language, title=title,
-            description=description, added_at=datetime.now(UTC),
-        )  # fmt: skip
+            sha256=sha256,
+            media_type=media_type,
+            size=size,
+            language=language,
+            title=title,
+            description=description,
+            added_at=datetime.now(UTC),
+        )
         session.add(row)
         session.flush()
         return _record(row)
@@ -146,28 +153,49 @@ def find_document(session: Session, sha256: str) -> DocumentRecord | None:
     return None if row is None else _record(row)
 
 
+_documents, _profiles = table_of(Document), table_of(OrganisationProfile)
+# Built once: every timeline and listing names its documents and organisations through these (see queries.py).
+_SUMMARIES = select(
+    _documents.c.sha256, _documents.c.title, _documents.c.media_type, _documents.c.size, _documents.c.language,
+    _documents.c.withdrawn_at, _documents.c.withdrawal_reason,
+).where(_documents.c.sha256.in_(bindparam("wanted", expanding=True)))  # fmt: skip
+_NAMES = select(_profiles.c.org_id, _profiles.c.registry_id, _profiles.c.name, _profiles.c.name_doc_sha256).where(
+    _profiles.c.org_id.in_(bindparam("wanted", expanding=True))
+)
+_IN_CHUNK = 500  # values per IN (...), well under every backend's parameter limit
+
+
 def document_summaries(session: Session, hashes: Collection[str]) -> dict[str, DocumentSummary]:
     """Summaries of the stored documents among `hashes` (0x-hex as the mirror stores them), by hash."""
-    wanted = sorted(set(hashes))
-    found: dict[str, DocumentSummary] = {}
-    for start in range(0, len(wanted), 500):
-        for row in session.scalars(select(Document).where(Document.sha256.in_(wanted[start : start + 500]))):
-            found[row.sha256] = DocumentSummary(
-                row.sha256, row.title, row.media_type, row.size, row.language, row.withdrawn_at is None,
-                row.withdrawn_at, row.withdrawal_reason,
-            )  # fmt: skip
-    return found
+    return {
+        row.sha256: DocumentSummary(
+            row.sha256,
+            row.title,
+            row.media_type,
+            row.size,
+            row.language,
+            row.withdrawn_at is None,
+            row.withdrawn_at,
+            row.withdrawal_reason,
+        )
+        for row in _rows_among(session, _SUMMARIES, hashes)
+    }
 
 
 def organisation_names(session: Session, org_ids: Collection[str]) -> dict[str, OrganisationName]:
     """The names bound to the organisations among `org_ids` (0x-hex on-chain ids), by id."""
-    wanted = sorted(set(org_ids))
-    found: dict[str, OrganisationName] = {}
-    for start in range(0, len(wanted), 500):
-        query = select(OrganisationProfile).where(OrganisationProfile.org_id.in_(wanted[start : start + 500]))
-        for row in session.scalars(query):
-            found[row.org_id] = OrganisationName(row.org_id, row.registry_id, row.name, row.name_doc_sha256)
-    return found
+    return {
+        row.org_id: OrganisationName(row.org_id, row.registry_id, row.name, row.name_doc_sha256)
+        for row in _rows_among(session, _NAMES, org_ids)
+    }
+
+
+def _rows_among(session: Session, statement: Select[Any], values: Collection[str]) -> list[AnyRow]:
+    wanted = sorted(set(values))
+    rows: list[AnyRow] = []
+    for start in range(0, len(wanted), _IN_CHUNK):
+        rows.extend(session.execute(statement, {"wanted": wanted[start : start + _IN_CHUNK]}))
+    return rows
 
 
 def _row(session: Session, sha256: str) -> Document | None:
@@ -183,6 +211,13 @@ def _existing_row(session: Session, sha256: str) -> Document:
 
 def _record(row: Document) -> DocumentRecord:
     return DocumentRecord(
-        row.sha256, row.media_type, row.size, row.language, row.title, row.description, row.added_at,
-        row.withdrawn_at, row.withdrawal_reason,
-    )  # fmt: skip
+        row.sha256,
+        row.media_type,
+        row.size,
+        row.language,
+        row.title,
+        row.description,
+        row.added_at,
+        row.withdrawn_at,
+        row.withdrawal_reason,
+    )

@@ -197,3 +197,30 @@ def _decodes_as_web3(abi: list[dict[str, object]], minimum_events: int) -> None:
             event = decoder.decode(log)
             assert event is not None and event.name == entry["name"]
             assert dict(event.args) == {name: _mirror_form(value) for name, value in expected["args"].items()}
+
+
+def test_an_array_that_runs_past_its_data_or_has_dirty_padding_is_refused() -> None:
+    schedule = _event("Schedule", ("id", "bytes32", True), ("ids", "bytes32[]", False), ("amounts", "uint96[]", False))
+    decoder = EventDecoder([[schedule]])
+    data = encode(["bytes32[]", "uint96[]"], [[b"\x01" * 32, b"\x02" * 32], [5, 2**96 - 1]])
+    good = _log((decoder.topic_of("Schedule"), "0x" + "07" * 32), data)
+    event = decoder.decode(good)
+    assert event is not None and event.args["ids"] == ["0x" + "01" * 32, "0x" + "02" * 32]
+    assert event.args["amounts"] == [5, 2**96 - 1]
+    words = [good.data[2 + 64 * index : 2 + 64 * (index + 1)] for index in range((len(good.data) - 2) // 64)]
+
+    def with_word(index: int, word: str) -> RawLog:
+        return good._replace(data="0x" + "".join(word if i == index else w for i, w in enumerate(words)))
+
+    amounts_length = int(words[1], 16) // 32  # the word holding the length of `amounts`
+    past_the_end = [
+        with_word(0, f"{len(words) * 32:064x}"),  # `ids` starts after the data
+        with_word(amounts_length, f"{3:064x}"),  # `amounts` claims three elements and has two
+        with_word(1, "f" * 64),  # an offset no data is that long
+        good._replace(data=good.data[:-64]),  # the last element cut off
+    ]
+    for log in past_the_end:
+        with pytest.raises(UndecodableLogError, match="array running past its data"):
+            decoder.decode(log)
+    with pytest.raises(UndecodableLogError, match="not a valid encoding"):
+        decoder.decode(with_word(amounts_length + 2, "01" + "0" * 62 + "05"))  # a uint96 with bit 255 set
