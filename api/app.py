@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -18,12 +19,21 @@ from ledger.settings import Settings
 from ledger.store.database import make_engine
 
 
+def app_from_environment() -> FastAPI:
+    """The API configured by the PROCLEDGER_ environment: what each `procledger serve --workers` process runs."""
+    return create_app(Settings())
+
+
 def create_app(settings: Settings) -> FastAPI:
     """The API over the mirror at `settings.database_url`."""
     engine = make_engine(settings.database_url)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Handlers run in a thread pool; on the mirror they are CPU-bound Python, so a second one running at once in
+        # the same process only contends for the GIL: at 2 the timeline's p99 tripled (scripts/bench/api.py).
+        # Parallelism comes from `procledger serve --workers`.
+        to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
         engine.dispose()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -20,8 +20,13 @@ from ledger.settings import Settings
 _decoder_lock = threading.Lock()
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """A read session on the mirror, closed when the request ends."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """A read session on the mirror, closed when the request ends.
+
+    Async, though the session is used by sync handlers in the thread pool: opening one does no I/O (it connects on
+    first use, in the handler's thread), and a sync generator dependency would cost two more thread hand-offs per
+    request, each waiting for the GIL behind the event loop.
+    """
     with Session(request.app.state.engine) as session:
         yield session
 

@@ -232,12 +232,31 @@ def reindex() -> None:
 
 
 @app.command()
-def serve() -> None:
+def serve(
+    workers: Annotated[
+        int | None, typer.Option(min=1, max=64, help="server processes (default PROCLEDGER_API_WORKERS, 1)")
+    ] = None,
+) -> None:
     """Serve the API and web page over the mirror."""
     settings = _settings()
+    if workers is not None:
+        settings = settings.model_copy(update={"api_workers": workers})
     _check_api_port_free(settings)
     upgrade_schema(make_engine(settings.database_url))
-    _serve(settings)
+    if settings.api_workers == 1:
+        _serve(settings)
+        return
+    import uvicorn
+
+    # Each worker process builds its app from the same environment (PROCLEDGER_ variables) this one read.
+    console.print(
+        f"[bold green]serving[/] http://{settings.api_host}:{settings.api_port} with {settings.api_workers} "
+        "worker processes  (Ctrl-C stops)"
+    )
+    uvicorn.run(
+        "api.app:app_from_environment", factory=True, host=settings.api_host, port=settings.api_port,
+        workers=settings.api_workers, log_level="warning",
+    )  # fmt: skip
 
 
 def _serve(settings: Settings) -> None:

@@ -28,6 +28,12 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", description="SQLAlchemy URL; empty means SQLite in the data dir")
     api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
+    api_workers: int = Field(
+        default=1, ge=1, le=64, description="API server processes for `procledger serve`; one per core at scale"
+    )
+    api_threads: int = Field(
+        default=1, ge=1, le=256, description="requests each API process handles at once; more for a distant PostgreSQL"
+    )
     confirmations: int = Field(default=0, ge=0, description="blocks behind the head the indexer stays")
     index_batch_blocks: int = Field(default=2_000, ge=1, description="largest eth_getLogs block range")
     finality_depth: int = Field(

@@ -279,6 +279,42 @@ def test_serve_answers_until_ctrl_c(settings: Settings, tmp_path: Path) -> None:
     assert not port_is_open(settings.api_port)
 
 
+def test_serve_with_workers_answers_from_that_many_processes_until_ctrl_c(settings: Settings, tmp_path: Path) -> None:
+    log, base = tmp_path / "serve.log", f"http://127.0.0.1:{settings.api_port}"
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{base}/livez", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    serve = _start(settings, log, "serve", "--workers", "2")
+    _wait_until(healthy, serve, log)
+    _wait_until(lambda: len(_workers(serve.pid)) == 2, serve, log)
+    workers = _workers(serve.pid)
+    assert all(httpx.get(f"{base}/processes").status_code == 200 for _ in range(20))
+    assert f"serving http://127.0.0.1:{settings.api_port} with 2 worker processes" in _interrupt(serve, log)
+    assert not port_is_open(settings.api_port)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+
+
+def _workers(pid: int) -> list[int]:
+    """The live server processes `pid` started (multiprocessing's spawned children, not its resource tracker)."""
+    tasks = Path(f"/proc/{pid}/task").iterdir()
+    children = [child for task in tasks for child in (task / "children").read_text().split()]
+    return [int(child) for child in children if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()]
+
+
+def test_serve_with_no_workers_is_refused(settings: Settings) -> None:
+    done = subprocess.run(
+        [*MAIN, "serve", "--workers", "0"], env={**os.environ, **_environment(settings)}, cwd=PROJECT_DIR,
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Invalid value for '--workers'" in done.stderr
+    assert not port_is_open(settings.api_port)
+
+
 @pytest.mark.parametrize("command", ["serve", "up"])
 def test_serving_on_a_taken_port_says_to_choose_another(command: str, settings: Settings, held_port: int) -> None:
     assert _fails(settings, command, PROCLEDGER_API_PORT=str(held_port)) == (

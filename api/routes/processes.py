@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BeforeValidator
 
 from api.deps import DecoderDep, SessionDep
 from api.paging import After, Limit, cursor_after, position_after
+from api.responses import json_of
 from api.schemas import ErrorOut
 from api.schemas_processes import ProcessListOut, ProcessSummaryOut
 from api.schemas_timeline import TimelineOut
@@ -67,7 +68,7 @@ def processes(
     ] = None,
     after: After = None,
     limit: Limit = 50,
-) -> ProcessListOut:
+) -> Response:
     """Processes, newest first, filtered by buyer, supplier, stage, method, budget line, award amount, opening date
     and free text in the title (Chinese included). An unknown parameter is refused, never ignored."""
     filters = ProcessFilters(
@@ -86,8 +87,10 @@ def processes(
         raise InvalidRequestError("min_amount is above max_amount; no process can match")
     listing = "processes:" + repr(sorted((k, str(v)) for k, v in vars(filters).items() if v is not None))
     items, last = search_processes(session, filters, position_after(listing, after), limit)
-    return ProcessListOut(
-        items=[ProcessSummaryOut.model_validate(item) for item in items], next_cursor=cursor_after(listing, last)
+    return json_of(
+        ProcessListOut(
+            items=[ProcessSummaryOut.model_validate(item) for item in items], next_cursor=cursor_after(listing, last)
+        )
     )
 
 
@@ -115,10 +118,10 @@ def timeline(
     decoder: DecoderDep,
     after: After = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-) -> TimelineOut:
+) -> Response:
     """Every event of the process in chain order: label (en, zh), actor with its name, amounts with currency,
     documents with title and availability, durations, and the chain evidence (tx, block, log index)."""
     listing = "timeline:" + ocid
     result = process_timeline(session, decoder, ocid, position_after(listing, after), limit)
     next_cursor = cursor_after(listing, result.next_after)
-    return TimelineOut.model_validate(result).model_copy(update={"next_cursor": next_cursor})
+    return json_of(TimelineOut.model_validate(result).model_copy(update={"next_cursor": next_cursor}))
