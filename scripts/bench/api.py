@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -73,9 +74,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per endpoint")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unmeasured load before each")
     parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections of the load generator")
+    parser.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="`procledger serve --workers` (default: one per core)"
+    )
+    parser.add_argument(
+        "--keep", type=Path, default=None,
+        help="keep each size's chain-built mirror in KEEP/N and measure it again on a later run instead of seeding",
+    )  # fmt: skip
     options = parser.parse_args(argv)
-    if min(options.processes) < 20 or options.duration <= 0 or options.warmup < 0 or options.concurrency < 1:
-        parser.error("--processes must be at least 20, --duration positive, --concurrency at least 1")
+    if (
+        min(options.processes) < 20
+        or options.duration <= 0
+        or options.warmup < 0
+        or min(options.concurrency, options.workers) < 1
+    ):
+        parser.error("--processes must be at least 20, --duration positive, --concurrency and --workers at least 1")
     return options
 
 
@@ -109,9 +122,42 @@ def run_size(size: int, options: argparse.Namespace, scratch: Path, show: Displa
         confirmations=0, index_batch_blocks=fields["index_batch_blocks"].default, max_reorg_depth=64,
         api_port=free_port(),
     )  # fmt: skip
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     ensure_built(settings)
-    city, seconds = plan_city(size), {}
+    city = plan_city(size)
+    built = scratch / "built.json"
+    reused = built.exists()  # a mirror seeded, stored and indexed by an earlier run with --keep
+    if reused:
+        show(f"reusing the mirror built in {scratch}")
+        build = json.loads(built.read_text())
+    else:
+        _empty(scratch)  # what an interrupted build left
+        settings.data_dir.mkdir(parents=True)
+        build = _build(settings, city, scratch, show)
+        built.write_text(json.dumps(build))
+    seconds = dict(build["seconds"])
+    started = time.perf_counter()
+    with serving(settings, scratch / "api.log", options.workers) as server:
+        preflight = _preflight(settings.api_port, city)
+        results = load(settings.api_port, server, _plan(city, options, settings.api_port), scratch, show)
+    seconds["load"] = time.perf_counter() - started
+    documents, chain, indexed_events = build["documents"], build["chain"], build["events"]
+    mirror = _mirror_counts(settings.database_url)  # read again: a reused mirror is checked as a new one is
+    full = len(city.of_kind("full"))
+    expected_stages = {STAGE_OF_KIND[k]: len(city.of_kind(k)) for k in STAGE_OF_KIND}
+    run = {
+        "processes": size, "full_lifecycles": full, "full_share": round(full / size, 4),
+        "budget_lines": len(city.lines), "purchasers": len(city.purchasers), "suppliers": len(city.suppliers),
+        "events": indexed_events, "transactions": chain["transactions"], "blocks": chain["head_block"],
+        "documents": documents, "mirror": mirror, "expected_stages": expected_stages, "preflight": preflight,
+        "seconds": {key: round(value, 2) for key, value in seconds.items()},
+        "seeding_ms_per_process": round(seconds["seeding"] * 1_000 / size, 3), "reused_mirror": reused,
+    }  # fmt: skip
+    return {"run": run, "results": [{"processes": size, "endpoint": name} | results[name] for name in ENDPOINTS]}
+
+
+def _build(settings: Settings, city: City, scratch: Path, show: Display) -> dict[str, Any]:
+    """Store the city's documents, seed it through a fresh anvil, index it: the mirror the load runs against."""
+    seconds: dict[str, float] = {}
     engine = make_engine(settings.database_url)
     try:
         upgrade_schema(engine)
@@ -132,25 +178,9 @@ def run_size(size: int, options: argparse.Namespace, scratch: Path, show: Displa
                 lambda _, done, end, n: show(f"indexing: block {done:,}/{end:,}, {n:,} events", done, end)
             )
             seconds["indexing"] = time.perf_counter() - started
-        mirror = _mirror_counts(engine)
     finally:
         engine.dispose()
-    started = time.perf_counter()
-    with serving(settings, scratch / "api.log") as server:
-        preflight = _preflight(settings.api_port, city)
-        results = load(settings.api_port, server, _plan(city, options, settings.api_port), scratch, show)
-    seconds["load"] = time.perf_counter() - started
-    full = len(city.of_kind("full"))
-    expected_stages = {STAGE_OF_KIND[k]: len(city.of_kind(k)) for k in STAGE_OF_KIND}
-    run = {
-        "processes": size, "full_lifecycles": full, "full_share": round(full / size, 4),
-        "budget_lines": len(city.lines), "purchasers": len(city.purchasers), "suppliers": len(city.suppliers),
-        "events": indexed.events, "transactions": chain["transactions"], "blocks": chain["head_block"],
-        "documents": documents, "mirror": mirror, "expected_stages": expected_stages, "preflight": preflight,
-        "seconds": {key: round(value, 2) for key, value in seconds.items()},
-        "seeding_ms_per_process": round(seconds["seeding"] * 1_000 / size, 3),
-    }  # fmt: skip
-    return {"run": run, "results": [{"processes": size, "endpoint": name} | results[name] for name in ENDPOINTS]}
+    return {"seconds": seconds, "documents": documents, "chain": chain, "events": indexed.events}
 
 
 def _counts(message: str) -> tuple[float | None, float | None]:
@@ -162,23 +192,33 @@ def _counts(message: str) -> tuple[float | None, float | None]:
     return None, None
 
 
-def _mirror_counts(engine: Any) -> dict[str, Any]:
-    with engine.connect() as connection:
-        rows = connection.execute(select(Process.stage, func.count()).group_by(Process.stage))
-        stages = {str(stage): int(count) for stage, count in rows}
-        raw = connection.execute(select(func.count()).select_from(RawLog)).scalar_one()
+def _mirror_counts(database_url: str) -> dict[str, Any]:
+    engine = make_engine(database_url)
+    try:
+        upgrade_schema(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(select(Process.stage, func.count()).group_by(Process.stage))
+            stages = {str(stage): int(count) for stage, count in rows}
+            raw = connection.execute(select(func.count()).select_from(RawLog)).scalar_one()
+    finally:
+        engine.dispose()
     return {"processes": sum(stages.values()), "stages": stages, "raw_logs": raw}
 
 
+def _empty(folder: Path) -> None:
+    for path in folder.iterdir():
+        shutil.rmtree(path) if path.is_dir() else path.unlink()
+
+
 @contextmanager
-def serving(settings: Settings, log_file: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """`procledger serve` over the mirror, as an operator runs it; stopped (SIGTERM) afterwards."""
+def serving(settings: Settings, log_file: Path, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
+    """`procledger serve --workers N` over the mirror, as an operator runs it; stopped (SIGTERM) afterwards."""
     env = os.environ | {
         "PROCLEDGER_PROJECT_DIR": str(settings.project_dir), "PROCLEDGER_DATA_DIR": str(settings.data_dir),
         "PROCLEDGER_DATABASE_URL": settings.database_url, "PROCLEDGER_API_HOST": "127.0.0.1",
         "PROCLEDGER_API_PORT": str(settings.api_port), "PROCLEDGER_CHAIN_PORT": str(settings.chain_port),
     }  # fmt: skip
-    command = [str(Path(sys.executable).parent / "procledger"), "serve"]
+    command = [str(Path(sys.executable).parent / "procledger"), "serve", "--workers", str(workers)]
     with log_file.open("ab") as log:
         server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     try:
@@ -269,10 +309,28 @@ def load(
     return results
 
 
+@contextmanager
+def _scratch(keep: Path | None, size: int) -> Iterator[Path]:
+    """Where one size's chain, mirror and documents live: KEEP/N, kept for the next run, or a temporary folder."""
+    if keep is not None:
+        folder = keep / str(size)
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="procledger-apibench-") as scratch:
+        yield Path(scratch)
+
+
 def _cpu_seconds(pid: int) -> float:
-    """User and system CPU of process `pid` so far, from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User and system CPU so far of process `pid` and its live descendants (the server's workers), from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for child in (task / "children").read_text().split()]  # fmt: skip
+    except FileNotFoundError:  # it ended meanwhile
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(child) for child in children)
 
 
 def evaluate(runs: list[dict[str, Any]], results: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, bool]]:
@@ -323,8 +381,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     env, runs, results, started = environment(), [], [], time.perf_counter()
     with show.progress:
         for position, size in enumerate(options.processes):
-            with tempfile.TemporaryDirectory(prefix="procledger-apibench-") as scratch:
-                outcome = run_size(size, options, Path(scratch), show)
+            with _scratch(options.keep, size) as scratch:
+                outcome = run_size(size, options, scratch, show)
             runs.append(outcome["run"])
             results += outcome["results"]
             per_process = outcome["run"]["seconds"]["seeding"] / size
@@ -336,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "results": results, "runs": runs, "targets": targets, "checks": checks,
         "load": {"generator": "scripts/bench/loadgen.py: asyncio, HTTP/1.1 keep-alive, closed loop, one process",
                  "concurrency": options.concurrency, "warmup_s": options.warmup, "duration_s": options.duration},
-        "server": "procledger serve: uvicorn, one process, asyncio loop and h11 (as installed), SQLite mirror",
+        "server": f"procledger serve --workers {options.workers}: uvicorn with uvloop and httptools, SQLite mirror",
         "elapsed_seconds": round(time.perf_counter() - started, 1), "environment": env,
     }  # fmt: skip
     options.out.parent.mkdir(parents=True, exist_ok=True)
