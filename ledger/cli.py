@@ -25,6 +25,7 @@ from ledger.chain.compile import CompilerConfig
 from ledger.chain.setup import deploy as deploy_contracts
 from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
+from ledger.cli_proofs import proof_app
 from ledger.demo import load_demo_data
 from ledger.errors import ConfigurationError, LedgerError
 from ledger.indexer.runner import CatchUpResult, Indexer, build_indexer
@@ -32,6 +33,7 @@ from ledger.settings import Settings, load_settings
 from ledger.store.database import make_engine, upgrade_schema
 
 app = typer.Typer(help="A blockchain-backed transparency ledger for public procurement.", no_args_is_help=True)
+app.add_typer(proof_app, name="proof")
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
 
