@@ -81,14 +81,16 @@ def prove_receipt(receipts_root: str, block_number: int, tx_index: int, proof: S
 
 def verify_log_in_receipt(receipt: ProvenReceipt, position: int, log: ReceiptLog, event: str) -> None:
     """Check that `receipt` holds exactly `log` at `position`; raise LogNotInReceiptError if not."""
-    where = f"{event}: the receipt of block {receipt.block_number} tx index {receipt.tx_index}"
+    where = f"the receipt of block {receipt.block_number} tx index {receipt.tx_index}"
     if not 0 <= position < len(receipt.logs):
-        raise LogNotInReceiptError(f"expected a log at position {position} in {where}, got {len(receipt.logs)} log(s)")
+        raise LogNotInReceiptError(
+            f"{event}: expected a log at position {position} in {where}, got {len(receipt.logs)} log(s)"
+        )
     found = receipt.logs[position]
     for field in ReceiptLog._fields:
         if getattr(found, field) != getattr(log, field):
             raise LogNotInReceiptError(
-                f"expected {field} {getattr(log, field)} at log position {position} in {where}, "
+                f"{event}: expected {field} {getattr(log, field)} at log position {position} in {where}, "
                 f"got {getattr(found, field)}"
             )
 
