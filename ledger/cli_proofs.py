@@ -57,7 +57,8 @@ def export(
     decoder = _decoder(settings)
     contract = deployment.address_of(LEDGER)
     with console.status(f"Gathering the events of {ocid} and proving their receipts…"):
-        events = process_logs(w3, decoder, contract, process_id_of(ocid), deployment.start_block)
+        process_id, batch = process_id_of(ocid), settings.index_batch_blocks
+        events = process_logs(w3, decoder, contract, process_id, deployment.start_block, batch)
         batches = _document_batches(settings, deployment.chain_id, [decoder.decode(log) for log in events])
         bundle = export_bundle(w3, decoder, deployment.chain_id, contract, ocid, events, batches)
         text = dump_bundle(bundle)
@@ -82,7 +83,7 @@ def verify(
         bundle = load_bundle(bundle_file.read_text())
         verified = verify_bundle(bundle, decoder, chain_id=chain_id, contract=contract)
         if rpc is not None:
-            verify_canonical(connect(rpc), verified, decoder)
+            verify_canonical(connect(rpc), verified, decoder, settings.index_batch_blocks)
     except VerificationError as error:
         raise BundleRejectedError(
             f"{bundle_file} does not verify: {error}. Do not rely on it; ask its sender for a fresh "

@@ -44,16 +44,21 @@ def process_id_of(ocid: str) -> str:
     return "0x" + keccak(text=ocid).hex()
 
 
-def process_logs(w3: Web3, decoder: EventDecoder, contract: str, process_id: str, from_block: int) -> list[RawLog]:
-    """Every log of `contract` from `from_block` to the head that names process `process_id`, in chain order."""
+def process_logs(
+    w3: Web3, decoder: EventDecoder, contract: str, process_id: str, from_block: int, batch_blocks: int = 2_000
+) -> list[RawLog]:
+    """Every log of `contract` from `from_block` to the head that names process `process_id`, in chain order;
+    asked for `batch_blocks` blocks at a time, as providers cap eth_getLogs ranges."""
     head = fetch_head(w3)
     by_position: dict[int, list[str]] = {}
     for topic, position in process_topics(decoder).items():
         by_position.setdefault(position, []).append(topic)
     logs: list[RawLog] = []
-    for position, topics in sorted(by_position.items()):
-        query = [sorted(topics), *[None] * (position - 1), process_id]
-        logs += fetch_logs(w3, [contract.lower()], from_block, head, query)
+    for start in range(from_block, head + 1, batch_blocks):
+        end = min(start + batch_blocks - 1, head)
+        for position, topics in sorted(by_position.items()):
+            query = [sorted(topics), *[None] * (position - 1), process_id]
+            logs += fetch_logs(w3, [contract.lower()], start, end, query)
     return sorted(logs, key=lambda log: log.order_key)
 
 

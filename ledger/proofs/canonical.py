@@ -16,7 +16,7 @@ from ledger.proofs.bundle_export import process_logs
 from ledger.proofs.bundle_verify import VerifiedBundle
 
 
-def verify_canonical(w3: Web3, verified: VerifiedBundle, decoder: EventDecoder) -> None:
+def verify_canonical(w3: Web3, verified: VerifiedBundle, decoder: EventDecoder, batch_blocks: int = 2_000) -> None:
     """Check that the node is on the bundle's chain, that each of its blocks is canonical there and that the
     bundle holds every event of its process up to its last block (from its creation, which verify_bundle
     requires it to hold); raise a VerificationError if not."""
@@ -35,7 +35,7 @@ def verify_canonical(w3: Web3, verified: VerifiedBundle, decoder: EventDecoder) 
     last = max(verified.blocks)
     on_chain = [
         log
-        for log in process_logs(w3, decoder, verified.contract, verified.process_id, first)
+        for log in process_logs(w3, decoder, verified.contract, verified.process_id, first, batch_blocks)
         if log.block_number <= last
     ]
     held = {(event.log.block_number, event.log.log_index) for event in verified.events}

@@ -42,6 +42,18 @@ def test_export_writes_a_bundle_and_says_what_it_holds(proof_chain: DemoChain, t
     assert f"{out.stat().st_size:,} bytes" in result.stderr
 
 
+def test_export_asking_for_logs_a_few_blocks_at_a_time_writes_the_same_bundle(
+    proof_chain: DemoChain, bundle_files: dict[str, Path], tmp_path: Path
+) -> None:
+    out = tmp_path / "bundle.json"
+    env = {**environment(proof_chain.settings), "PROCLEDGER_INDEX_BATCH_BLOCKS": "3"}
+    result = CliRunner(mix_stderr=False).invoke(
+        get_command(app), ["proof", "export", LIFECYCLE, "--out", str(out)], env=env
+    )
+    assert result.exit_code == 0, result.stderr
+    assert out.read_text() == bundle_files[LIFECYCLE].read_text()
+
+
 def test_verify_prints_what_it_checked(proof_chain: DemoChain, bundle_files: dict[str, Path]) -> None:
     output = _verify(proof_chain.settings, str(bundle_files[LIFECYCLE])).stdout
     bundle = json.loads(bundle_files[LIFECYCLE].read_text())
