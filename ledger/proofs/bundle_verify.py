@@ -46,7 +46,8 @@ class VerifiedBundle:
     blocks: dict[int, str]
     """Block number to block hash, for every block holding an event."""
     documents: list[str]
-    """SHA-256 of every document proven to be in a batch anchored under the process."""
+    """SHA-256 of every document proven to be in an anchored batch: one filed under the process, or one holding a
+    document its events name."""
 
 
 def verify_bundle(
