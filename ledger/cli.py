@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -26,13 +25,15 @@ from ledger.chain.compile import CompilerConfig
 from ledger.chain.setup import deploy as deploy_contracts
 from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
+from ledger.cli_proofs import proof_app
 from ledger.demo import load_demo_data
 from ledger.errors import ConfigurationError, LedgerError
 from ledger.indexer.runner import CatchUpResult, Indexer, build_indexer
-from ledger.settings import Settings
+from ledger.settings import Settings, load_settings
 from ledger.store.database import make_engine, upgrade_schema
 
 app = typer.Typer(help="A blockchain-backed transparency ledger for public procurement.", no_args_is_help=True)
+app.add_typer(proof_app, name="proof")
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
 
@@ -51,13 +52,7 @@ def main() -> None:
 
 def _settings() -> Settings:
     """The settings from the environment; a bad value names its variable instead of a pydantic traceback."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"PROCLEDGER_{'_'.join(map(str, problem['loc'])).upper()}: {problem['msg']}" for problem in exc.errors()
-        )
-        raise ConfigurationError(f"{problems}; fix the environment variable (see `procledger config`)") from exc
+    return load_settings()
 
 
 def _check_api_port_free(settings: Settings) -> None:

@@ -114,6 +114,34 @@ class VerificationError(LedgerError, ValueError):
     """A check against the chain failed: expected one thing, found another."""
 
 
+class BundleFormatError(VerificationError):
+    """A file is not a proof bundle of a version this ledger reads: its JSON or its schema is wrong."""
+
+
+class BlockHeaderError(VerificationError):
+    """A block header in a bundle does not hash to the block hash it claims."""
+
+
+class ReceiptProofError(VerificationError):
+    """A receipt's Merkle-Patricia proof does not lead from its block's receiptsRoot to that receipt."""
+
+
+class LogNotInReceiptError(VerificationError):
+    """An event of a bundle is not the log its proven receipt holds at that position."""
+
+
+class BundleScopeError(VerificationError):
+    """A bundle's events are not those of the process, contract and chain it names, or not in chain order."""
+
+
+class DocumentProofError(VerificationError):
+    """A document's inclusion proof does not lead to the root its proven anchoring event recorded."""
+
+
+class NotCanonicalError(VerificationError):
+    """A block of a bundle is not on the canonical chain of the node it was checked against."""
+
+
 class DocumentHashMismatchError(VerificationError):
     """Bytes offered to the document store do not have the SHA-256 they were announced with; nothing was stored."""
 

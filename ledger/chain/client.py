@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from web3 import HTTPProvider, Web3
 
+from ledger.chain.rpc_errors import TRANSPORT_FAILURES, classify_rpc_error, classify_rpc_failure
 from ledger.errors import ChainUnavailableError
 
 
@@ -16,3 +19,14 @@ def connect(rpc_url: str, timeout: float = 10.0) -> Web3:
             "(or `procledger up`), or point PROCLEDGER_RPC_URL at a running node"
         )
     return w3
+
+
+def rpc_call(w3: Web3, method: str, params: list[Any]) -> Any:
+    """One raw JSON-RPC call: its result, or the node's refusal as a retryable or fatal ledger error."""
+    try:
+        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
+    except TRANSPORT_FAILURES as exc:
+        raise classify_rpc_failure(method, exc) from exc
+    if "error" in response:
+        raise classify_rpc_error(method, response["error"])
+    return response.get("result")

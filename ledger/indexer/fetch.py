@@ -11,6 +11,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from web3 import Web3
 
+from ledger.chain.client import rpc_call as _rpc
 from ledger.chain.rpc_errors import TRANSPORT_FAILURES, classify_rpc_error, classify_rpc_failure
 from ledger.errors import ChainUnavailableError, MalformedRpcResponse
 
@@ -49,20 +50,16 @@ T = TypeVar("T")
 RETRIES = 5
 
 
-def _rpc(w3: Web3, method: str, params: list[Any]) -> Any:
-    try:
-        response = w3.provider.make_request(method, params)  # type: ignore[arg-type]
-    except TRANSPORT_FAILURES as exc:
-        raise classify_rpc_failure(method, exc) from exc
-    if "error" in response:
-        raise classify_rpc_error(method, response["error"])
-    return response.get("result")
-
-
-def fetch_logs(w3: Web3, addresses: Iterable[str], from_block: int, to_block: int) -> list[RawLog]:
-    """All logs of `addresses` in [from_block, to_block], sorted by position; rejects out-of-range answers."""
+def fetch_logs(
+    w3: Web3, addresses: Iterable[str], from_block: int, to_block: int, topics: list[Any] | None = None
+) -> list[RawLog]:
+    """All logs of `addresses` in [from_block, to_block] (matching `topics`, an eth_getLogs topic filter, when
+    given), sorted by position; rejects out-of-range answers."""
     wanted = sorted({address.lower() for address in addresses})
-    result = _rpc(w3, "eth_getLogs", [{"address": wanted, "fromBlock": hex(from_block), "toBlock": hex(to_block)}])
+    query: dict[str, Any] = {"address": wanted, "fromBlock": hex(from_block), "toBlock": hex(to_block)}
+    if topics is not None:
+        query["topics"] = topics
+    result = _rpc(w3, "eth_getLogs", [query])
     if not isinstance(result, list):
         raise MalformedRpcResponse(f"eth_getLogs returned {type(result).__name__}, expected a list")
     return _parse_logs(result, set(wanted), from_block, to_block)

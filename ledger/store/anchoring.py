@@ -119,15 +119,21 @@ def document_proofs(session: Session, sha256: str) -> list[DocumentProof]:
     return proofs
 
 
-def _leaf_list(session: Session, anchor: DocumentAnchor) -> list[bytes]:
+def anchored_leaves(session: Session, chain_id: int, anchorer_org: str, root: str) -> list[tuple[int, str]]:
+    """The recorded leaf list of a root, as (leaf index, document SHA-256) in leaf order; empty if none."""
     rows = session.execute(
         select(AnchoredDocument.leaf_index, AnchoredDocument.doc_hash)
         .where(
-            AnchoredDocument.chain_id == anchor.chain_id, AnchoredDocument.anchorer_org == anchor.anchorer_org,
-            AnchoredDocument.root == anchor.root,
+            AnchoredDocument.chain_id == chain_id, AnchoredDocument.anchorer_org == as_sha256(anchorer_org),
+            AnchoredDocument.root == as_sha256(root),
         )
         .order_by(AnchoredDocument.leaf_index)
     ).all()  # fmt: skip
+    return [(int(index), str(doc_hash)) for index, doc_hash in rows]
+
+
+def _leaf_list(session: Session, anchor: DocumentAnchor) -> list[bytes]:
+    rows = anchored_leaves(session, anchor.chain_id, anchor.anchorer_org, anchor.root)
     if [index for index, _ in rows] != list(range(anchor.tree_size)):
         raise VerificationError(
             f"expected leaves 0..{anchor.tree_size - 1} of root {anchor.root} by {anchor.anchorer_org}, got "
