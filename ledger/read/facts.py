@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ledger.indexer.fetch import RawLog
 from ledger.store.documents import DocumentSummary, OrganisationName, document_summaries, organisation_names
 from ledger.store.projections import EventRef
+from ledger.store.queries import AnyRow
 
 ZERO_HASH = "0x" + "0" * 64
 
@@ -68,8 +69,9 @@ class Money:
     currency: str
 
 
-def evidence_of(row: EventRef, chain_id: int, contract: str) -> Evidence:
-    """The chain evidence of a mirrored row: the event that made it."""
+def evidence_of(row: EventRef | AnyRow, chain_id: int, contract: str) -> Evidence:
+    """The chain evidence of a mirrored row (an ORM object or a result row with its event columns): the event
+    that made it."""
     return Evidence(
         chain_id, contract, row.tx_hash, row.block_number, row.block_hash, row.log_index, block_time(row.block_time)
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, select, tuple_
 from sqlalchemy.orm import Session
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import InvalidRequestError
 from ledger.read.facts import DocumentRef, Evidence, NameResolver, Names, Party, block_time, evidence_of
 from ledger.store.projections import Budget, Process
+from ledger.store.queries import AnyRow
 from ledger.store.search import documents_matching
 
 MIN_QUERY_CHARACTERS = 2
@@ -57,55 +59,64 @@ class ProcessSummary:
     chain: Evidence
 
 
+# The columns a summary shows, read as rows: loading whole ORM objects cost more than the query itself.
+_SUMMARY_COLUMNS = (
+    Process.ocid, Process.process_id, Process.doc_hash, Process.stage, Process.method, Process.budget_id,
+    Process.purchaser_org, Process.supplier_org, Process.award_amount, Process.bid_deadline, Process.chain_id,
+    Process.contract_address, Process.block_number, Process.block_hash, Process.tx_hash, Process.log_index,
+    Process.block_time, Budget.currency,
+)  # fmt: skip
+
+
 def search_processes(
     session: Session, filters: ProcessFilters, after: tuple[int, int] | None, limit: int
 ) -> tuple[list[ProcessSummary], tuple[int, int] | None]:
     """A page of processes matching `filters`, newest first, after position `after` (block, log index)."""
-    query = _filtered(select(Process, Budget.currency), filters, session.get_bind().dialect.name)
+    query = _filtered(select(*_SUMMARY_COLUMNS), filters, session.get_bind().dialect.name)
     if after is not None:
         query = query.where(tuple_(Process.block_number, Process.log_index) < tuple_(*after))
     query = query.order_by(Process.block_number.desc(), Process.log_index.desc()).limit(limit + 1)
-    rows = list(session.execute(query).tuples())
+    rows = session.execute(query).all()
     more, rows = len(rows) > limit, rows[:limit]
-    return summarise(session, rows), (rows[-1][0].block_number, rows[-1][0].log_index) if more and rows else None
+    return summarise(session, rows), (rows[-1].block_number, rows[-1].log_index) if more and rows else None
 
 
 def find_summary(session: Session, ocid: str) -> ProcessSummary | None:
     """The summary of process `ocid`, or None."""
-    query = _filtered(select(Process, Budget.currency), ProcessFilters(), session.get_bind().dialect.name)
-    rows = list(session.execute(query.where(Process.ocid == ocid).order_by(Process.id).limit(1)).tuples())
+    query = _filtered(select(*_SUMMARY_COLUMNS), ProcessFilters(), session.get_bind().dialect.name)
+    rows = session.execute(query.where(Process.ocid == ocid).order_by(Process.id).limit(1)).all()
     return summarise(session, rows)[0] if rows else None
 
 
-def summarise(session: Session, rows: Sequence[tuple[Process, str | None]]) -> list[ProcessSummary]:
-    """Process rows (with their budget's currency) as summaries, names and titles resolved at once."""
+def summarise(session: Session, rows: Sequence[AnyRow]) -> list[ProcessSummary]:
+    """Process rows (of the summary's columns) as summaries, names and titles resolved at once."""
     resolver = NameResolver()
-    for process, _currency in rows:
-        resolver.want_orgs(org for org in (process.purchaser_org, process.supplier_org) if org)
-        resolver.want_documents([process.doc_hash])
+    for row in rows:
+        resolver.want_orgs(org for org in (row.purchaser_org, row.supplier_org) if org)
+        resolver.want_documents([row.doc_hash])
     names = resolver.resolve(session)
-    return [_summary(process, currency or "", names) for process, currency in rows]
+    return [_summary(row, names) for row in rows]
 
 
-def _summary(process: Process, currency: str, names: Names) -> ProcessSummary:
+def _summary(row: AnyRow, names: Names) -> ProcessSummary:
     return ProcessSummary(
-        ocid=process.ocid,
-        process_id=process.process_id,
-        title=names.document("notice", process.doc_hash),
-        stage=process.stage,
-        method=process.method,
-        budget_id=process.budget_id,
-        currency=currency,
-        buyer=names.party("buyer", process.purchaser_org),
-        supplier=names.party("supplier", process.supplier_org) if process.supplier_org else None,
-        award_amount=process.award_amount,
-        bid_deadline=block_time(process.bid_deadline) if process.bid_deadline is not None else None,
-        created_at=block_time(process.block_time),
-        chain=evidence_of(process, process.chain_id, process.contract_address),
+        ocid=row.ocid,
+        process_id=row.process_id,
+        title=names.document("notice", row.doc_hash),
+        stage=row.stage,
+        method=row.method,
+        budget_id=row.budget_id,
+        currency=row.currency or "",
+        buyer=names.party("buyer", row.purchaser_org),
+        supplier=names.party("supplier", row.supplier_org) if row.supplier_org else None,
+        award_amount=row.award_amount,
+        bid_deadline=block_time(row.bid_deadline) if row.bid_deadline is not None else None,
+        created_at=block_time(row.block_time),
+        chain=evidence_of(row, row.chain_id, row.contract_address),
     )
 
 
-def _filtered(query: Select[Process, str], filters: ProcessFilters, dialect: str) -> Select[Process, str]:
+def _filtered(query: Select[*tuple[Any, ...]], filters: ProcessFilters, dialect: str) -> Select[*tuple[Any, ...]]:
     query = query.outerjoin(Budget, (Budget.chain_id == Process.chain_id) & (Budget.budget_id == Process.budget_id))
     conditions: list[ColumnElement[bool]] = []
     equal = {
