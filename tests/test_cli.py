@@ -257,17 +257,22 @@ def test_reindex_rebuilds_the_same_events(settings: Settings, deployed: Deployme
 # serve, up
 
 
-def test_serve_answers_until_ctrl_c(settings: Settings, tmp_path: Path) -> None:
-    log, base = tmp_path / "serve.log", f"http://127.0.0.1:{settings.api_port}"
+def _answers(url: str) -> Callable[[], bool]:
+    """Whether `url` answers 200 yet."""
 
-    def healthy() -> bool:
+    def answered() -> bool:
         try:
-            return httpx.get(f"{base}/health", timeout=1).status_code == 200
+            return httpx.get(url, timeout=1).status_code == 200
         except httpx.TransportError:
             return False
 
+    return answered
+
+
+def test_serve_answers_until_ctrl_c(settings: Settings, tmp_path: Path) -> None:
+    log, base = tmp_path / "serve.log", f"http://127.0.0.1:{settings.api_port}"
     serve = _start(settings, log, "serve")
-    _wait_until(healthy, serve, log)
+    _wait_until(_answers(f"{base}/health"), serve, log)
     assert httpx.get(f"{base}/health").json() == {
         "status": "ok",
         "database": "ok",
@@ -281,15 +286,8 @@ def test_serve_answers_until_ctrl_c(settings: Settings, tmp_path: Path) -> None:
 
 def test_serve_with_workers_answers_from_that_many_processes_until_ctrl_c(settings: Settings, tmp_path: Path) -> None:
     log, base = tmp_path / "serve.log", f"http://127.0.0.1:{settings.api_port}"
-
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{base}/livez", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
     serve = _start(settings, log, "serve", "--workers", "2")
-    _wait_until(healthy, serve, log)
+    _wait_until(_answers(f"{base}/livez"), serve, log)
     _wait_until(lambda: len(_workers(serve.pid)) == 2, serve, log)
     workers = _workers(serve.pid)
     assert all(httpx.get(f"{base}/processes").status_code == 200 for _ in range(20))
