@@ -25,8 +25,11 @@ from ledger.chain.compile import CompilerConfig
 from ledger.chain.setup import deploy as deploy_contracts
 from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
+from ledger.cli_keys import keys_app
 from ledger.cli_proofs import proof_app
+from ledger.cli_tokens import show_demo_access, tokens_app
 from ledger.demo import load_demo_data
+from ledger.demo_access import set_up_demo_access
 from ledger.errors import ConfigurationError, LedgerError
 from ledger.indexer.runner import CatchUpResult, Indexer, build_indexer
 from ledger.settings import Settings, load_settings
@@ -34,6 +37,8 @@ from ledger.store.database import make_engine, upgrade_schema
 
 app = typer.Typer(help="A blockchain-backed transparency ledger for public procurement.", no_args_is_help=True)
 app.add_typer(proof_app, name="proof")
+app.add_typer(keys_app, name="keys")
+app.add_typer(tokens_app, name="tokens")
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
 
@@ -152,6 +157,9 @@ def seed() -> None:
     with _step("Recording demo processes…"):
         created = load_demo_data(settings, contract, engine)
     console.print(f"{created} demo process(es) created")
+    with _step("Encrypting the demo organisations' keys…"):
+        access = set_up_demo_access(settings, engine)
+    show_demo_access(access)
 
 
 @app.command()
@@ -291,6 +299,9 @@ def up() -> None:
         with _step("Loading demo data…"):
             created = load_demo_data(settings, open_ledger(settings, w3), engine)
         console.print(f"demo data: {created} new process(es)")
+        with _step("Encrypting the demo organisations' keys…"):
+            access = set_up_demo_access(settings, engine)
+        show_demo_access(access)
         indexer = build_indexer(settings, w3, engine)
         result = _catch_up_with_progress(indexer)
         console.print(f"indexed up to block {result.to_block} into {settings.database_url.split('///')[-1]}")

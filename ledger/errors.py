@@ -175,6 +175,32 @@ class UploadTooLargeError(LedgerError, ValueError):
         )
 
 
+class KeystoreError(LedgerError, ValueError):
+    """A keystore is missing, unreadable, or does not open with the configured passphrase; the message says which."""
+
+
+class AuthenticationError(LedgerError, PermissionError):
+    """A request carries no API token, or one this gateway did not issue or has revoked."""
+
+
+class RoleRequiredError(LedgerError, PermissionError):
+    """The caller's organisation may not do this: it lacks the role the action needs, or is suspended."""
+
+
+class TooManyRequestsError(LedgerError):
+    """A token sent more requests than its rate allows; `retry_after` says how many seconds until the next fits."""
+
+    retryable = True
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class IdempotencyConflictError(LedgerError, ValueError):
+    """An Idempotency-Key was used before with another request body; a new write needs a new key."""
+
+
 def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()

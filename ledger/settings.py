@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ledger.errors import ConfigurationError
@@ -52,12 +52,35 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=25 * 2**20, ge=1, description="largest file the API accepts to check against the chain"
     )
+    keystore_passphrase: SecretStr | None = Field(
+        default=None, description="unlocks the organisations' keystores; required to create, import or sign"
+    )
+    keystore_scrypt_n: int = Field(
+        default=2**18, ge=2**10, description="scrypt work factor of new keystores (eth-account's default, ~2 s)"
+    )
+    write_rate: str = Field(default="60/minute", description="API requests allowed per token, e.g. 60/minute")
     admin_delay: int = Field(
         default=2 * 86_400,
         ge=1,
         le=30 * 86_400,
         description="seconds a new ledger admin waits before accepting the role (set at deployment)",
     )
+
+    @field_validator("keystore_passphrase")
+    @classmethod
+    def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value() else None
+
+    @field_validator("write_rate")
+    @classmethod
+    def _rate_parses(cls, value: str) -> str:
+        from limits import parse
+
+        try:
+            parse(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a rate: write it as N/second, N/minute or N/hour") from None
+        return value
 
     @model_validator(mode="after")
     def _derive_defaults(self) -> Settings:
@@ -83,6 +106,11 @@ class Settings(BaseSettings):
     def documents_dir(self) -> Path:
         """The content-addressed document store: files named by their SHA-256."""
         return self.data_dir / "documents"
+
+    @property
+    def keystores_dir(self) -> Path:
+        """The organisations' encrypted signing keys, one keystore v3 JSON file each."""
+        return self.data_dir / "keystores"
 
     @property
     def artifacts_dir(self) -> Path:

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Table
 
-from ledger.store import document_models, projections, reorgs  # noqa: F401  (register their tables on Base.metadata)
+# Imported to register their tables on Base.metadata.
+from ledger.store import document_models, gateway_models, projections, reorgs  # noqa: F401
 from ledger.store.marks import DERIVED, ENTITY_COLUMN, ENTITY_KIND, OFF_CHAIN, OWNERSHIP
 from ledger.store.models import Base
 

@@ -1,0 +1,136 @@
+"""`procledger keys …` and `procledger tokens …`, and the demo's keystores and tokens, run as a user runs them.
+
+Happy paths through Typer's CliRunner; failure paths through the real entry point in a subprocess (exit code 1,
+one "error: ..." line), as tests/test_cli.py does for the other commands.
+"""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner, Result
+from eth_account import Account
+from pydantic import SecretStr
+from typer.main import get_command
+
+from ledger.chain.deployment import Deployment
+from ledger.chain.keystore import Keystores
+from ledger.cli import app
+from ledger.demo import FINANCE
+from ledger.settings import Settings
+from tests.test_cli import _environment, _fails, deployed  # noqa: F401  (fixture)
+
+ORG = "0x" + "ab" * 32
+SECRET = {"PROCLEDGER_KEYSTORE_PASSPHRASE": "correct horse", "PROCLEDGER_KEYSTORE_SCRYPT_N": "1024"}
+
+
+def _run(settings: Settings, *args: str, stdin: str | None = None, **extra: str) -> Result:
+    env = _environment(settings, **{**SECRET, **extra})
+    result = CliRunner(mix_stderr=False).invoke(get_command(app), list(args), env=env, input=stdin)
+    assert result.exit_code == 0, f"{result.stdout}{result.stderr}{result.exception!r}"
+    return result
+
+
+def _keystores(settings: Settings) -> Keystores:
+    return Keystores.from_settings(settings.model_copy(update={"keystore_passphrase": None}))
+
+
+# keys
+
+
+def test_keys_create_then_list_shows_organisation_address_and_file_never_the_key(settings: Settings) -> None:
+    created = _run(settings, "keys", "create", ORG, "--label", "finance")
+    listed = _run(settings, "keys", "list").stdout
+    entry = _keystores(settings).find("finance")
+    assert entry.address in created.stderr and ORG in listed and entry.address in listed and "finance.json" in listed
+    key = (
+        Keystores(settings.keystores_dir, SecretStr(SECRET["PROCLEDGER_KEYSTORE_PASSPHRASE"]), 1024)
+        .account(ORG)
+        .key.hex()
+        .removeprefix("0x")
+    )
+    assert key not in created.stdout + created.stderr + listed
+
+
+def test_keys_list_with_no_keystores_says_how_to_make_one(settings: Settings) -> None:
+    assert "`procledger keys create ORG_ID` makes one" in _run(settings, "keys", "list").stderr
+
+
+def test_keys_create_without_a_passphrase_names_the_variable(settings: Settings) -> None:
+    error = _fails(settings, "keys", "create", ORG)
+    assert error.startswith("error: PROCLEDGER_KEYSTORE_PASSPHRASE is not set")
+
+
+def test_keys_create_refuses_a_malformed_organisation_id(settings: Settings) -> None:
+    assert "is not an organisation id" in _fails(settings, "keys", "create", "0x12", **SECRET)
+
+
+def test_keys_import_reads_the_key_from_stdin_and_never_echoes_it(settings: Settings) -> None:
+    account = Account.create()
+    result = _run(settings, "keys", "import", ORG, "--label", "supplier-a", stdin=account.key.hex() + "\n")
+    assert account.address in result.stderr
+    assert account.key.hex().removeprefix("0x") not in result.stdout + result.stderr
+    assert _keystores(settings).find("supplier-a").address == account.address
+
+
+def test_keys_import_reads_a_file_holding_the_hex_key(settings: Settings) -> None:
+    account = Account.create()
+    key_file = settings.data_dir.parent / "key.hex"
+    key_file.write_text(account.key.hex())
+    _run(settings, "keys", "import", ORG, str(key_file))
+    assert _keystores(settings).find(ORG).address == account.address
+
+
+def test_keys_import_of_a_file_that_is_not_a_key_says_so(settings: Settings) -> None:
+    junk = settings.data_dir.parent / "junk.txt"
+    junk.write_text("hello")
+    assert _fails(settings, "keys", "import", ORG, str(junk), **SECRET) == (
+        "error: that is not a private key: expected 32 bytes as hex (64 digits)"
+    )
+
+
+# tokens
+
+
+def test_tokens_create_prints_the_token_once_and_list_and_revoke_never_show_it(settings: Settings) -> None:
+    token = _run(settings, "tokens", "create", ORG, "--label", "treasury").stdout.strip()
+    assert re.fullmatch(r"plt_[A-Za-z0-9_-]{43}", token)
+    listed = _run(settings, "tokens", "list").stdout
+    assert ORG in listed and "treasury" in listed and token not in listed and token[4:] not in listed
+    assert "is revoked" in _run(settings, "tokens", "revoke", "1").stderr
+    assert token not in _run(settings, "tokens", "list").stdout
+
+
+def test_tokens_create_names_an_organisation_by_its_keystore_label(settings: Settings) -> None:
+    _run(settings, "keys", "create", ORG, "--label", "finance")
+    assert _run(settings, "tokens", "create", "finance").stdout.startswith("plt_")
+    assert ORG in _run(settings, "tokens", "list").stdout
+
+
+def test_tokens_revoke_of_an_unknown_id_says_where_the_ids_are(settings: Settings) -> None:
+    assert _fails(settings, "tokens", "revoke", "42") == (
+        "error: no token has id 42; `procledger tokens list` shows the ids"
+    )
+
+
+def test_tokens_create_for_an_unknown_label_says_how_to_find_one(settings: Settings) -> None:
+    assert "no keystore for 'nobody'" in _fails(settings, "tokens", "create", "nobody")
+
+
+# the demo
+
+
+def test_seed_gives_each_demo_organisation_a_keystore_and_a_fresh_token(
+    settings: Settings,
+    deployed: Deployment,  # noqa: F811
+) -> None:
+    first = _run(settings, "seed", PROCLEDGER_KEYSTORE_PASSPHRASE="")
+    labels = [entry.label for entry in _keystores(settings).entries()]
+    assert labels == ["auditor", "finance", "purchaser", "supplier-a", "supplier-b"]
+    finance = _keystores(settings).find("finance")
+    assert finance.org_id == "0x" + FINANCE.org_id.hex() and finance.address in first.stderr
+    tokens = re.findall(r"plt_[A-Za-z0-9_-]{43}", first.stderr)
+    assert len(tokens) == 5
+    again = _run(settings, "seed", PROCLEDGER_KEYSTORE_PASSPHRASE="")
+    assert set(re.findall(r"plt_[A-Za-z0-9_-]{43}", again.stderr)).isdisjoint(tokens)  # reissued, earlier revoked
+    assert _run(settings, "tokens", "list").stdout.count("demo") == 10
