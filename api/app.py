@@ -14,7 +14,8 @@ from api.errors import install_error_handlers
 from api.head import HeadAsGet
 from api.metrics import LatencyMiddleware, build_registry
 from api.openapi import install_openapi
-from api.routes import bids, documents, feed, health, organisations, processes, service, traceability
+from api.routes import bids, documents, feed, health, organisations, processes, service, traceability, writes
+from ledger.gateway.rate import TokenRateLimit
 from ledger.settings import Settings
 from ledger.store.database import make_engine
 
@@ -46,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.engine = engine
     app.state.settings = settings
+    app.state.write_rate = TokenRateLimit(settings.write_rate)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(HeadAsGet)
@@ -57,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(feed.router)
     app.include_router(service.router)
     app.include_router(documents.router)
+    app.include_router(writes.router)
     app.state.metrics_registry, latency = build_registry(engine)
     app.add_middleware(LatencyMiddleware, latency=latency)
     return app

@@ -12,14 +12,20 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from ledger.chain.reverts import revert_json
 from ledger.errors import (
+    AuthenticationError,
     ConfigurationError,
     ContractRevertError,
     DocumentHashMismatchError,
     DocumentWithdrawnError,
+    IdempotencyConflictError,
     InvalidRequestError,
+    KeystoreError,
     LedgerError,
     NotFoundError,
+    RoleRequiredError,
+    TooManyRequestsError,
     UploadTooLargeError,
     VerificationError,
 )
@@ -86,9 +92,31 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _contract_revert(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, ContractRevertError)
-    revert = {"name": exc.error_name, "args": {key: _plain(value) for key, value in exc.error_args.items()}}
+    revert = revert_json(exc)
     message = f"the contract refused: {exc}; see `revert` for its reason, change the request and send it again"
     return _error(409, "contract_revert", message, revert=revert)
+
+
+async def _unauthenticated(_request: Request, exc: Exception) -> Response:
+    return _error(401, "unauthenticated", str(exc), {"WWW-Authenticate": 'Bearer realm="procledger"'})
+
+
+async def _forbidden(_request: Request, exc: Exception) -> Response:
+    return _error(403, "forbidden", str(exc))
+
+
+async def _too_many(_request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, TooManyRequestsError)
+    return _error(429, "rate_limited", str(exc), {"Retry-After": str(exc.retry_after)})
+
+
+async def _idempotency_conflict(_request: Request, exc: Exception) -> Response:
+    return _error(409, "idempotency_conflict", str(exc))
+
+
+async def _no_signing_key(_request: Request, exc: Exception) -> Response:
+    log.error("write gateway: %s", exc)
+    return _error(503, "unavailable", "the gateway cannot sign for your organisation now; its operator has been told")
 
 
 async def _verification_failed(_request: Request, exc: Exception) -> Response:
@@ -112,19 +140,6 @@ def _internal_error() -> Response:
     return _error(500, "internal_error", "the ledger failed to answer; the operator has been told in the log")
 
 
-def _plain(value: Any) -> Any:
-    """A decoded ABI value as JSON: bytes as 0x-hex, tuples as lists, big integers kept exact as text."""
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    if isinstance(value, bool | str) or value is None:
-        return value
-    if isinstance(value, int):
-        return value if abs(value) <= 2**53 else str(value)  # beyond 2**53 a JavaScript client rounds
-    return str(value)
-
-
 def install_error_handlers(app: FastAPI) -> None:
     """Map every error the ledger raises on purpose to a status and a message a person can act on."""
     app.add_exception_handler(NotFoundError, _not_found)
@@ -135,6 +150,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidRequestError, _unanswerable_request)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(ContractRevertError, _contract_revert)
+    app.add_exception_handler(AuthenticationError, _unauthenticated)
+    app.add_exception_handler(RoleRequiredError, _forbidden)
+    app.add_exception_handler(TooManyRequestsError, _too_many)
+    app.add_exception_handler(IdempotencyConflictError, _idempotency_conflict)
+    app.add_exception_handler(KeystoreError, _no_signing_key)
     app.add_exception_handler(VerificationError, _verification_failed)
     app.add_exception_handler(LedgerError, _ledger_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -48,7 +48,8 @@ class ErrorOut(BaseModel):
 
     error: str = Field(
         description="a stable machine-readable code: invalid_request, not_found, method_not_allowed, "
-        "contract_revert, verification_failed, unavailable, internal_error"
+        "contract_revert, verification_failed, unauthenticated, forbidden, rate_limited, idempotency_conflict, "
+        "unavailable, internal_error"
     )
     message: str = Field(description="what went wrong and what to do next")
     revert: RevertOut | None = Field(default=None, description="with contract_revert only: what the contract said")

@@ -27,6 +27,7 @@ from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
 from ledger.cli_keys import keys_app
 from ledger.cli_proofs import proof_app
+from ledger.cli_submit import build_submitter, submit
 from ledger.cli_tokens import show_demo_access, tokens_app
 from ledger.demo import load_demo_data
 from ledger.demo_access import set_up_demo_access
@@ -39,6 +40,7 @@ app = typer.Typer(help="A blockchain-backed transparency ledger for public procu
 app.add_typer(proof_app, name="proof")
 app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
+app.command("submit")(submit)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
 
@@ -307,6 +309,10 @@ def up() -> None:
         console.print(f"indexed up to block {result.to_block} into {settings.database_url.split('///')[-1]}")
         follower = threading.Thread(target=_follow, args=(indexer, stop, settings.poll_interval), daemon=True)
         follower.start()
+        submitter = threading.Thread(
+            target=build_submitter(settings, w3, engine).run, args=(stop, settings.poll_interval), daemon=True
+        )
+        submitter.start()
         _serve(settings)
     finally:
         stop.set()

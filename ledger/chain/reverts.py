@@ -75,3 +75,21 @@ class RevertDecoder:
                 named["parameter"] = parameters[position]
             return {**args, **named}
         return args
+
+
+def revert_json(error: ContractRevertError) -> dict[str, Any]:
+    """A decoded refusal as JSON: {"name", "args"}, args as plain_abi_value."""
+    return {"name": error.error_name, "args": {key: plain_abi_value(value) for key, value in error.error_args.items()}}
+
+
+def plain_abi_value(value: Any) -> Any:
+    """A decoded ABI value as JSON: bytes as 0x-hex, tuples as lists, big integers kept exact as text."""
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, list | tuple):
+        return [plain_abi_value(item) for item in value]
+    if isinstance(value, bool | str) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) <= 2**53 else str(value)  # beyond 2**53 a JavaScript client rounds
+    return str(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -13,7 +14,18 @@ from web3.exceptions import ContractLogicError, TimeExhausted
 from web3.types import Nonce, TxParams, TxReceipt
 
 from ledger.chain.reverts import RevertDecoder
-from ledger.errors import TransactionTimeoutError
+from ledger.errors import ContractRevertError, TransactionTimeoutError
+
+
+@dataclass(frozen=True)
+class PreparedTransaction:
+    """A signed transaction not sent yet: its parameters, raw bytes, hash and nonce, and the function it calls."""
+
+    tx: TxParams
+    raw: bytes
+    hash: HexBytes
+    nonce: int
+    label: str
 
 
 class TransactionSender:
@@ -24,7 +36,7 @@ class TransactionSender:
         self.account = account
         self._reverts = reverts
         self._timeout = timeout
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._next_nonce: int | None = None
 
     @property
@@ -34,23 +46,41 @@ class TransactionSender:
 
     def transact(self, call: ContractFunction | ContractConstructor) -> TxReceipt:
         """Send `call` and return its receipt once mined; a refusal raises ContractRevertError."""
+        with self._lock:  # sent in nonce order
+            prepared = self.prepare(call)
+            tx_hash = self.broadcast(prepared)
+        receipt = self._wait(tx_hash)
+        if receipt["status"] != 1:
+            raise self.mined_revert(prepared.tx, receipt, prepared.label)
+        return receipt
+
+    def prepare(self, call: ContractFunction | ContractConstructor) -> PreparedTransaction:
+        """Estimate, take the next nonce and sign `call`, without sending it; a refusal raises ContractRevertError.
+
+        The hash is known before the send, so a caller can record it first: after a crash it can look it up.
+        """
         label = _label(call)
         with self._lock:
             try:
                 tx = call.build_transaction(self._base_params())  # estimates gas: reverts surface here
             except ContractLogicError as exc:
-                raise self._reverts.decode(_revert_bytes(exc), label) from None
+                raise self._reverts.decode(revert_bytes(exc), label) from None
             self._next_nonce = int(tx["nonce"]) + 1
-            signed = self.account.sign_transaction(tx)  # type: ignore[arg-type]
-            try:
-                tx_hash = self._w3.eth.send_raw_transaction(signed.raw_transaction)
-            except Exception:
-                self._next_nonce = None  # another writer may have used the nonce: ask the node again next time
-                raise
-        receipt = self._wait(tx_hash)
-        if receipt["status"] != 1:
-            self._raise_mined_revert(tx, receipt, label)
-        return receipt
+        signed = self.account.sign_transaction(tx)  # type: ignore[arg-type]
+        return PreparedTransaction(tx, signed.raw_transaction, HexBytes(signed.hash), int(tx["nonce"]), label)
+
+    def broadcast(self, prepared: PreparedTransaction) -> HexBytes:
+        """Send a prepared transaction; returns its hash."""
+        try:
+            return HexBytes(self._w3.eth.send_raw_transaction(prepared.raw))
+        except Exception:
+            self.forget_nonce()  # another writer may have used the nonce: ask the node again next time
+            raise
+
+    def forget_nonce(self) -> None:
+        """Ask the node for the next nonce before the next transaction (one was dropped, or used elsewhere)."""
+        with self._lock:
+            self._next_nonce = None
 
     def _base_params(self) -> TxParams:
         if self._next_nonce is None:
@@ -72,17 +102,19 @@ class TransactionSender:
                 "hash up before sending again"
             ) from None
 
-    def _raise_mined_revert(self, tx: TxParams, receipt: TxReceipt, label: str) -> None:
-        # The state moved between estimate and inclusion; replaying the call at the parent block names why.
+    def mined_revert(self, tx: TxParams, receipt: TxReceipt, label: str) -> ContractRevertError:
+        """Why a mined transaction reverted: the state moved between estimate and inclusion, so replaying the call
+        at the parent block names the error."""
         replay: dict[str, Any] = {key: value for key, value in tx.items() if key in ("from", "to", "data", "value")}
         try:
             self._w3.eth.call(replay, block_identifier=receipt["blockNumber"] - 1)  # type: ignore[arg-type]
         except ContractLogicError as exc:
-            raise self._reverts.decode(_revert_bytes(exc), label) from None
-        raise self._reverts.decode(b"", label)
+            return self._reverts.decode(revert_bytes(exc), label)
+        return self._reverts.decode(b"", label)
 
 
-def _revert_bytes(exc: ContractLogicError) -> bytes:
+def revert_bytes(exc: ContractLogicError) -> bytes:
+    """The revert data web3 attached to a refused call, as bytes (empty when the node gave none)."""
     data = exc.data
     if isinstance(data, (bytes, bytearray)):
         return bytes(data)

@@ -48,7 +48,8 @@ class OutboxWrite(Base):
     body_sha256: Mapped[str] = mapped_column(String(64))
     idempotency_key: Mapped[str] = mapped_column(String(255))
     state: Mapped[str] = mapped_column(String(16))  # queued, submitted, included, confirmed, failed
-    tx_hash: Mapped[str | None] = mapped_column(HASH)
+    tx_hash: Mapped[str | None] = mapped_column(HASH)  # the latest transaction sent for it
+    sent_tx_hashes: Mapped[str] = mapped_column(Text, default="[]")  # every one ever sent, as JSON
     nonce: Mapped[int | None] = mapped_column(BigInteger)
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)  # the decoded refusal as JSON {"name", "args"}

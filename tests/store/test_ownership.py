@@ -13,6 +13,7 @@ from web3 import Web3
 from ledger.chain.accounts import derive_account
 from ledger.chain.ledger_contract import ZERO_HASH, LedgerContract
 from ledger.demo import PURCHASER
+from ledger.gateway.outbox import enqueue
 from ledger.proofs.merkle import merkle_root
 from ledger.settings import Settings
 from ledger.store.anchoring import record_anchored_leaves
@@ -21,6 +22,7 @@ from ledger.store.documents import DocumentStore
 from ledger.store.models import Base
 from ledger.store.ownership import derived_tables, entity_tables, off_chain_tables, unmarked_tables
 from ledger.store.projections import Anchor
+from ledger.store.tokens import issue_token
 from tests.indexer.mirror import open_mirror
 
 CHAIN_ID = 31337
@@ -31,7 +33,7 @@ def test_every_table_carries_an_ownership_mark() -> None:
     names = {table.name for table in Base.metadata.sorted_tables}
     assert {table.name for table in derived_tables()} | {table.name for table in off_chain_tables()} == names
     assert {table.name for table in off_chain_tables()} == {
-        "anchored_documents", "documents", "organisation_profiles", "reorgs",
+        "anchored_documents", "documents", "organisation_profiles", "reorgs", "api_tokens", "outbox",
     }  # fmt: skip
     assert {"raw_logs", "blocks", "checkpoints", "processes", "anchors"} <= {table.name for table in derived_tables()}
 
@@ -85,13 +87,17 @@ def test_a_reorg_rollback_and_a_reindex_leave_off_chain_tables_untouched(
         store.withdraw(session, "0x" + leaves[2].hex(), "trade secret")
         store.add_organisation_profile(session, PURCHASER.registry_id, PURCHASER.name)
         record_anchored_leaves(session, CHAIN_ID, PURCHASER.org_id, root, leaves)
+        org_id = "0x" + PURCHASER.org_id.hex()
+        issue_token(session, org_id, "gateway")
+        enqueue(session, org_id, "0x" + "11" * 20, "payment", {"ocid": "x"}, "key-1")
     snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # test-only RPC: rewrites history
     purchaser = ledger_contract.sender(derive_account(settings, PURCHASER.account_index))
     ledger_contract.send(purchaser, "anchorDocuments", root, len(leaves), ZERO_HASH)
     indexer.catch_up()
     assert _anchors(engine) == ["0x" + root.hex()]
     off_chain = _off_chain_rows(engine)
-    assert [len(rows) for rows in off_chain.values()] == [3, 4, 1, 0]  # leaves, documents (+ profile), profiles, reorgs
+    # leaves, tokens, documents (+ profile), profiles, outbox, reorgs
+    assert [len(rows) for rows in off_chain.values()] == [3, 1, 4, 1, 1, 0]
 
     w3.provider.make_request("evm_revert", [snapshot])
     w3.provider.make_request("anvil_mine", [hex(3)])

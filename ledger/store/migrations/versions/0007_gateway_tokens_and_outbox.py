@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("idempotency_key", sa.String(length=255), nullable=False),
         sa.Column("state", sa.String(length=16), nullable=False),
         sa.Column("tx_hash", sa.String(length=66), nullable=True),
+        sa.Column("sent_tx_hashes", sa.Text(), nullable=False),
         sa.Column("nonce", sa.BigInteger(), nullable=True),
         sa.Column("block_number", sa.BigInteger(), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
