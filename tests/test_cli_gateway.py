@@ -10,14 +10,21 @@ import re
 
 from click.testing import CliRunner, Result
 from eth_account import Account
+from fastapi.testclient import TestClient
 from pydantic import SecretStr
 from typer.main import get_command
 
+from api.app import create_app
+from ledger.chain.accounts import derive_account
+from ledger.chain.anvil import AnvilProcess
+from ledger.chain.client import connect
 from ledger.chain.deployment import Deployment
 from ledger.chain.keystore import Keystores
+from ledger.chain.setup import open_ledger
 from ledger.cli import app
-from ledger.demo import FINANCE
+from ledger.demo import FINANCE, MILESTONES, SUPPLIER_A
 from ledger.settings import Settings
+from tests.api.test_writes import OCID, Q2, VOUCHER, _accept_milestone
 from tests.test_cli import _environment, _fails, deployed  # noqa: F401  (fixture)
 
 ORG = "0x" + "ab" * 32
@@ -43,12 +50,7 @@ def test_keys_create_then_list_shows_organisation_address_and_file_never_the_key
     listed = _run(settings, "keys", "list").stdout
     entry = _keystores(settings).find("finance")
     assert entry.address in created.stderr and ORG in listed and entry.address in listed and "finance.json" in listed
-    key = (
-        Keystores(settings.keystores_dir, SecretStr(SECRET["PROCLEDGER_KEYSTORE_PASSPHRASE"]), 1024)
-        .account(ORG)
-        .key.hex()
-        .removeprefix("0x")
-    )
+    key = Keystores(settings.keystores_dir, _secret(), 1024).account(ORG).key.hex().removeprefix("0x")
     assert key not in created.stdout + created.stderr + listed
 
 
@@ -134,3 +136,34 @@ def test_seed_gives_each_demo_organisation_a_keystore_and_a_fresh_token(
     again = _run(settings, "seed", PROCLEDGER_KEYSTORE_PASSPHRASE="")
     assert set(re.findall(r"plt_[A-Za-z0-9_-]{43}", again.stderr)).isdisjoint(tokens)  # reissued, earlier revoked
     assert _run(settings, "tokens", "list").stdout.count("demo") == 10
+
+
+# submit
+
+
+def test_submit_takes_an_accepted_payment_to_the_chain_and_reports_the_outbox(
+    settings: Settings,
+    deployed: Deployment,  # noqa: F811
+) -> None:
+    _run(settings, "seed")
+    configured = settings.model_copy(update={"keystore_passphrase": _secret(), "keystore_scrypt_n": 1024})
+    ledger = open_ledger(configured, connect(configured.rpc_url))
+    _accept_milestone(configured, ledger, MILESTONES[1])
+    _run(settings, "index")
+    token = _run(settings, "tokens", "create", "finance").stdout.strip()
+    with TestClient(create_app(configured)) as api:
+        payee = str(derive_account(configured, SUPPLIER_A.account_index).address)
+        body = {"ocid": OCID, "payment_ref": "TV-CLI-1", "milestone_id": Q2, "amount": 100, "payee": payee,
+                "voucher_sha256": VOUCHER}  # fmt: skip
+        headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "cli-1"}
+        assert api.post("/payments", json=body, headers=headers).status_code == 202
+        assert "outbox: 1 confirmed" in _run(settings, "submit").stderr
+        assert api.get("/writes/1", headers=headers).json()["state"] == "confirmed"
+
+
+def test_submit_without_contracts_says_to_deploy_first(settings: Settings, anvil: AnvilProcess) -> None:
+    assert _fails(settings, "submit") == f"error: nothing is deployed from {settings.data_dir}; run `procledger deploy`"
+
+
+def _secret() -> SecretStr:
+    return SecretStr(SECRET["PROCLEDGER_KEYSTORE_PASSPHRASE"])

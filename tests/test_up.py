@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,7 +15,8 @@ from pathlib import Path
 import httpx
 
 from ledger.chain.anvil import port_is_open
-from ledger.demo import DEMO_PROCESSES
+from ledger.chain.ledger_contract import reference
+from ledger.demo import DEMO_PROCESSES, MILESTONES
 from tests.helpers import PROJECT_DIR, free_port
 
 
@@ -67,6 +69,7 @@ def test_up_serves_demo_then_restarts_on_the_same_data(tmp_path: Path, built: No
         "PROCLEDGER_DATA_DIR": str(tmp_path / "data"),
         "PROCLEDGER_CHAIN_PORT": str(chain_port),
         "PROCLEDGER_API_PORT": str(api_port),
+        "COLUMNS": "300",  # the demo's table of organisations and tokens on one line each
     }
     base, ocid, log = f"http://127.0.0.1:{api_port}", DEMO_PROCESSES[0].ocid, tmp_path / "up.log"
 
@@ -76,6 +79,7 @@ def test_up_serves_demo_then_restarts_on_the_same_data(tmp_path: Path, built: No
         assert health["status"] == "ok" and health["chains"][0]["chain_id"] == 31337
         assert first["title"]["sha256"] == "0x" + DEMO_PROCESSES[0].doc_hash.hex()
         assert first["title"]["title"] == DEMO_PROCESSES[0].title and first["buyer"]["name"]
+        _the_printed_finance_token_reaches_the_write_gateway(base, log.read_text())
         _interrupt(up, log)
     assert not port_is_open(chain_port) and not port_is_open(api_port)
     assert "demo data: 3 new process(es)" in log.read_text()
@@ -86,3 +90,19 @@ def test_up_serves_demo_then_restarts_on_the_same_data(tmp_path: Path, built: No
     assert again == first  # same chain history, same mirror: nothing redeployed or recreated
     assert log.read_text().count("contracts reused") == 1
     assert "demo data: 0 new process(es)" in log.read_text()
+
+
+def _the_printed_finance_token_reaches_the_write_gateway(base: str, log: str) -> None:
+    """The token `up` printed for the finance bureau authenticates, and its payment is pre-flighted as the bureau's
+    keystore account: the demo's second quarter is not accepted yet, so the contract's refusal comes back decoded."""
+    [row] = [line for line in log.splitlines() if " finance " in line and "plt_" in line]
+    token = re.findall(r"plt_[A-Za-z0-9_-]{43}", row)[0]
+    headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "up-1"}
+    assert httpx.get(f"{base}/writes/1", headers=headers).status_code == 404
+    q2, payee = "0x" + reference(MILESTONES[1]).hex(), "0x90F79bf6EB2c4f870365E785982E1f101E93b906"
+    body = {"ocid": DEMO_PROCESSES[1].ocid, "payment_ref": "TV-UP-1", "milestone_id": q2, "amount": 100,
+            "payee": payee, "voucher_sha256": "0x" + "ab" * 32}  # fmt: skip
+    refused = httpx.post(f"{base}/payments", json=body, headers=headers, timeout=30)
+    assert refused.status_code == 409 and refused.json()["revert"]["name"] == "PaymentMilestoneNotAccepted", (
+        refused.text
+    )
