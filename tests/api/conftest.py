@@ -12,18 +12,16 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from ledger.chain.anvil import AnvilProcess
 from ledger.chain.client import connect
 from ledger.chain.ledger_contract import LedgerContract
-from ledger.chain.setup import ensure_deployed, open_ledger
-from ledger.chain.toolchain import find_anvil
+from ledger.chain.setup import open_ledger
 from ledger.demo import load_demo_data
 from ledger.indexer.runner import build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
 from tests.api.lifecycle import run_tender_to_payment
 from tests.conftest import fresh_database
-from tests.helpers import PROJECT_DIR, free_port
+from tests.helpers import PROJECT_DIR, deployed_chain, free_port
 
 
 @dataclass(frozen=True)
@@ -38,20 +36,13 @@ class DemoChain:
 def demo_chain(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterator[DemoChain]:
     data_dir: Path = tmp_path_factory.mktemp("api") / "data"
     settings = Settings(project_dir=PROJECT_DIR, data_dir=data_dir, chain_port=free_port(), api_port=free_port())
-    anvil = AnvilProcess(find_anvil(PROJECT_DIR), settings.chain_port, settings.chain_state_file)
-    anvil.start()
-    try:
-        w3 = connect(anvil.rpc_url)
-        ensure_deployed(settings, w3)
-        ledger = open_ledger(settings, w3)
+    with deployed_chain(settings) as (w3, ledger):
         engine = make_engine(settings.database_url)
         upgrade_schema(engine)
         load_demo_data(settings, ledger, engine)
         engine.dispose()
         run_tender_to_payment(settings, ledger, w3)
         yield DemoChain(settings, ledger)
-    finally:
-        anvil.stop()
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -23,12 +23,8 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from ledger.chain.accounts import derive_account
-from ledger.chain.anvil import AnvilProcess
-from ledger.chain.client import connect
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract, process_id_of, reference
-from ledger.chain.setup import ensure_deployed, open_ledger
-from ledger.chain.toolchain import find_anvil
 from ledger.demo import ACCEPTANCE, DELIVERY, DEMO_PROCESSES, MILESTONES, PURCHASER, SUPPLIER_A, load_demo_data
 from ledger.demo_access import set_up_demo_access
 from ledger.gateway.actions import payment_id_of
@@ -39,7 +35,7 @@ from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.gateway_models import OutboxWrite
 from ledger.store.tokens import issue_token, revoke_token
 from tests.conftest import fresh_database
-from tests.helpers import PROJECT_DIR, free_port
+from tests.helpers import PROJECT_DIR, deployed_chain, free_port
 
 OCID = DEMO_PROCESSES[1].ocid  # the single-source contract, paid quarterly
 Q2, Q3 = "0x" + reference(MILESTONES[1]).hex(), "0x" + reference(MILESTONES[2]).hex()
@@ -69,12 +65,7 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             database_url=url, keystore_passphrase=SecretStr("test passphrase"), keystore_scrypt_n=1024,
             write_rate="1000/minute",
         )  # fmt: skip
-        anvil = AnvilProcess(find_anvil(PROJECT_DIR), settings.chain_port, settings.chain_state_file)
-        anvil.start()
-        try:
-            w3 = connect(anvil.rpc_url)
-            ensure_deployed(settings, w3)
-            ledger = open_ledger(settings, w3)
+        with deployed_chain(settings) as (w3, ledger):
             engine = make_engine(url)
             upgrade_schema(engine)
             load_demo_data(settings, ledger, engine)
@@ -84,8 +75,6 @@ def gateway(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
             payee = str(derive_account(settings, SUPPLIER_A.account_index).address)
             yield Gateway(settings, ledger, engine, {each.label: each.token for each in access}, payee)
             engine.dispose()
-        finally:
-            anvil.stop()
 
 
 def _accept_milestone(settings: Settings, ledger: LedgerContract, milestone: str) -> None:

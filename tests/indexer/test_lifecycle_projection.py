@@ -12,18 +12,14 @@ from sqlalchemy import delete
 from web3 import Web3
 
 from ledger.chain.accounts import ADMIN_INDEX, derive_account
-from ledger.chain.anvil import AnvilProcess
-from ledger.chain.client import connect
 from ledger.chain.ledger_contract import LedgerContract, process_id_of, reference, scoped_id
-from ledger.chain.setup import ensure_deployed, open_ledger
-from ledger.chain.toolchain import find_anvil
 from ledger.demo import AUDITOR, FINANCE, PURCHASER, SUPPLIER_A
 from ledger.indexer.apply import apply_range
 from ledger.indexer.decode import EventDecoder
 from ledger.indexer.fetch import fetch_headers, fetch_logs
 from ledger.settings import Settings
 from ledger.store.models import Checkpoint
-from tests.helpers import PROJECT_DIR, free_port
+from tests.helpers import PROJECT_DIR, deployed_chain, free_port
 from tests.indexer.mirror import assert_mirror_is_on_chain, assert_mirror_matches_scenario, dump, open_mirror, rows
 from tests.indexer.scenario import (
     ACCEPTANCE,
@@ -54,15 +50,8 @@ def chain(built: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lif
     """The scenario written once to an anvil of its own."""
     data_dir: Path = tmp_path_factory.mktemp("lifecycle") / "data"
     settings = Settings(project_dir=PROJECT_DIR, data_dir=data_dir, chain_port=free_port())
-    anvil = AnvilProcess(find_anvil(PROJECT_DIR), settings.chain_port, settings.chain_state_file)
-    anvil.start()
-    try:
-        w3 = connect(anvil.rpc_url)
-        ensure_deployed(settings, w3)
-        ledger = open_ledger(settings, w3)
+    with deployed_chain(settings) as (w3, ledger):
         yield LifecycleChain(settings, w3, ledger, run_scenario(settings, w3, ledger))
-    finally:
-        anvil.stop()
 
 
 def test_projections_equal_the_state_the_scenario_left_on_chain(chain: LifecycleChain, database_url: str) -> None:
