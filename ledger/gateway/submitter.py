@@ -111,7 +111,8 @@ class Submitter:
             session.commit()  # the hash is durable before the transaction leaves: a crash can look it up
             try:
                 sender.broadcast(prepared)
-            except LedgerError as error:  # stays submitted; _follow queues it again if the node never saw it
+            except (LedgerError, OSError, ValueError) as error:  # transport or node refusal: stays submitted, and
+                # _follow queues it again if the node never saw it
                 log.warning("submitter: sending write %s failed: %s", row.id, error)
             changed += 1
         return changed

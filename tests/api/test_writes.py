@@ -23,8 +23,10 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from ledger.chain.accounts import derive_account
+from ledger.chain.client import connect
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract, process_id_of, reference
+from ledger.chain.setup import open_ledger
 from ledger.demo import ACCEPTANCE, DELIVERY, DEMO_PROCESSES, MILESTONES, PURCHASER, SUPPLIER_A, load_demo_data
 from ledger.demo_access import set_up_demo_access
 from ledger.gateway.actions import payment_id_of
@@ -36,6 +38,7 @@ from ledger.store.gateway_models import OutboxWrite
 from ledger.store.tokens import issue_token, revoke_token
 from tests.conftest import fresh_database
 from tests.helpers import PROJECT_DIR, deployed_chain, free_port
+from tests.indexer.rpc_proxy import FaultyRpcProxy
 
 OCID = DEMO_PROCESSES[1].ocid  # the single-source contract, paid quarterly
 Q2, Q3 = "0x" + reference(MILESTONES[1]).hex(), "0x" + reference(MILESTONES[2]).hex()
@@ -256,3 +259,29 @@ def test_the_tokens_text_is_nowhere_in_the_database(gateway: Gateway) -> None:
     with gateway.engine.connect() as connection:
         rows = " ".join(str(row) for row in connection.execute(text("SELECT * FROM api_tokens")))
     assert token not in rows and token.removeprefix("plt_") not in rows
+
+
+class _FirstSendFails(FaultyRpcProxy):
+    """The node never hears of the first transaction sent through it: its sender sees an HTTP 500."""
+
+    def _choose_fault(self, request: Any) -> str | None:
+        first_send = isinstance(request, dict) and request["method"] == "eth_sendRawTransaction"
+        return "http_500" if first_send and not self.injected else None
+
+
+def test_a_send_the_node_never_received_is_sent_again_and_recorded_once(gateway: Gateway, api: TestClient) -> None:
+    proxy = _FirstSendFails(gateway.settings.rpc_url, seed=1)
+    proxy.start()
+    try:
+        body = _payment(gateway)
+        write = api.post("/payments", json=body, headers=_headers(gateway.tokens["finance"])).json()
+        ledger = open_ledger(gateway.settings, connect(proxy.url))
+        submitter = Submitter(gateway.engine, ledger, Keystores.from_settings(gateway.settings), 0, resend_after=0)
+        submitter.run_once()
+        assert proxy.injected["http_500"] == 1
+        submit_until_settled(submitter, timeout=30, poll_interval=0.1)
+    finally:
+        proxy.stop()
+    done = api.get(f"/writes/{write['id']}", headers=_headers(gateway.tokens["finance"])).json()
+    assert done["state"] == "confirmed"
+    assert _payment_count(gateway, body["payment_ref"]) == 1
