@@ -14,9 +14,11 @@ from pathlib import Path
 
 import httpx
 
+from ledger.chain.accounts import derive_account
 from ledger.chain.anvil import port_is_open
 from ledger.chain.ledger_contract import reference
-from ledger.demo import DEMO_PROCESSES, MILESTONES
+from ledger.demo import DEMO_PROCESSES, MILESTONES, ORGANISATIONS
+from ledger.settings import Settings
 from tests.helpers import PROJECT_DIR, free_port
 
 
@@ -83,6 +85,8 @@ def test_up_serves_demo_then_restarts_on_the_same_data(tmp_path: Path, built: No
         _interrupt(up, log)
     assert not port_is_open(chain_port) and not port_is_open(api_port)
     assert "demo data: 3 new process(es)" in log.read_text()
+    keys = [derive_account(Settings(), org.account_index).key.hex().removeprefix("0x") for org in ORGANISATIONS]
+    assert not [key for key in keys if key in log.read_text()]  # the keystores' keys are never printed
 
     with _stopped_on_failure(_start(env, log)) as up:
         again = _wait_for_process(base, ocid, up, log)
