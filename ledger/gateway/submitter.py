@@ -26,7 +26,7 @@ from web3.types import TxReceipt
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
-from ledger.chain.sender import TransactionSender
+from ledger.chain.sender import PreparedTransaction, TransactionSender
 from ledger.errors import ContractRevertError, LedgerError
 from ledger.gateway.actions import ACTIONS
 from ledger.gateway.outbox import (
@@ -95,7 +95,9 @@ class Submitter:
         return self._senders[org_id]
 
     def _send(self, session: Session) -> int:
-        changed = 0
+        """Sign every queued write, commit their hashes in one transaction, then send them in nonce order."""
+        ready: list[tuple[OutboxWrite, TransactionSender, PreparedTransaction]] = []
+        refused = 0
         for row in writes_in(session, QUEUED):
             action = ACTIONS[row.action]
             sender = self._sender(row.org_id)
@@ -104,18 +106,18 @@ class Submitter:
                 prepared = sender.prepare(call)
             except ContractRevertError as error:
                 self._refused(row, error)
-                session.commit()
-                changed += 1
+                refused += 1
                 continue
             record_sent(row, prepared.hash.to_0x_hex(), prepared.nonce)
-            session.commit()  # the hash is durable before the transaction leaves: a crash can look it up
+            ready.append((row, sender, prepared))
+        session.commit()  # the hashes are durable before any transaction leaves: a crash can look them up
+        for row, sender, prepared in ready:
             try:
                 sender.broadcast(prepared)
             except (LedgerError, OSError, ValueError) as error:  # transport or node refusal: stays submitted, and
                 # _follow queues it again if the node never saw it
                 log.warning("submitter: sending write %s failed: %s", row.id, error)
-            changed += 1
-        return changed
+        return refused + len(ready)
 
     def _follow(self, session: Session) -> int:
         changed = 0
