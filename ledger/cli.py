@@ -26,6 +26,7 @@ from ledger.chain.setup import deploy as deploy_contracts
 from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
 from ledger.cli_keys import keys_app
+from ledger.cli_pay import pay
 from ledger.cli_proofs import proof_app
 from ledger.cli_submit import build_submitter, submit
 from ledger.cli_tokens import show_demo_access, tokens_app
@@ -41,6 +42,7 @@ app.add_typer(proof_app, name="proof")
 app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
 app.command("submit")(submit)
+app.command("pay")(pay)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
 

@@ -20,9 +20,11 @@ from ledger.chain.anvil import AnvilProcess
 from ledger.chain.client import connect
 from ledger.chain.deployment import Deployment
 from ledger.chain.keystore import Keystores
+from ledger.chain.ledger_contract import process_id_of
 from ledger.chain.setup import open_ledger
 from ledger.cli import app
 from ledger.demo import FINANCE, MILESTONES, SUPPLIER_A
+from ledger.gateway.actions import payment_id_of
 from ledger.settings import Settings
 from tests.api.test_writes import OCID, Q2, VOUCHER, _accept_milestone
 from tests.test_cli import _environment, _fails, deployed  # noqa: F401  (fixture)
@@ -163,6 +165,43 @@ def test_submit_takes_an_accepted_payment_to_the_chain_and_reports_the_outbox(
 
 def test_submit_without_contracts_says_to_deploy_first(settings: Settings, anvil: AnvilProcess) -> None:
     assert _fails(settings, "submit") == f"error: nothing is deployed from {settings.data_dir}; run `procledger deploy`"
+
+
+# pay
+
+
+def test_pay_records_a_payment_once_from_the_terminal_with_the_bureaus_keystore(
+    settings: Settings,
+    deployed: Deployment,  # noqa: F811
+) -> None:
+    _run(settings, "seed")
+    configured = settings.model_copy(update={"keystore_passphrase": _secret(), "keystore_scrypt_n": 1024})
+    _accept_milestone(configured, open_ledger(configured, connect(configured.rpc_url)), MILESTONES[1])
+    voucher = settings.data_dir.parent / "voucher.txt"
+    voucher.write_text("Treasury voucher TV-CLI-2")
+    payee = str(derive_account(configured, SUPPLIER_A.account_index).address)
+    args = ["pay", OCID, "--milestone", Q2, "--amount", "100", "--voucher", str(voucher), "--ref", "TV-CLI-2",
+            "--as", "finance", "--payee", payee]  # fmt: skip
+    first = _run(settings, *args).stderr
+    assert "write 1 queued" in first and "payment TV-CLI-2: confirmed in transaction 0x" in first
+    again = _run(settings, *args).stderr  # the same command again: the same write, nothing paid twice
+    assert "write 1 already accepted" in again and "payment TV-CLI-2: confirmed" in again
+    ledger = open_ledger(configured, connect(configured.rpc_url))
+    assert ledger.call("paymentRecorded", process_id_of(OCID), payment_id_of("TV-CLI-2")) is True
+
+
+def test_pay_for_a_milestone_not_accepted_explains_the_contracts_refusal(
+    settings: Settings,
+    deployed: Deployment,  # noqa: F811
+) -> None:
+    _run(settings, "seed")
+    voucher = settings.data_dir.parent / "voucher.txt"
+    voucher.write_text("Treasury voucher TV-CLI-3")
+    error = _fails(
+        settings, "pay", OCID, "--milestone", Q2, "--amount", "100", "--voucher", str(voucher), "--ref", "TV-CLI-3",
+        "--as", "finance", "--payee", "0x90F79bf6EB2c4f870365E785982E1f101E93b906", **SECRET,
+    )  # fmt: skip
+    assert error.startswith("error: recordPayment reverted: PaymentMilestoneNotAccepted(processId=0x")
 
 
 def _secret() -> SecretStr:
