@@ -13,7 +13,7 @@ from api.errors import install_error_handlers
 from api.head import HeadAsGet
 from api.metrics import LatencyMiddleware, build_registry
 from api.openapi import install_openapi
-from api.routes import bids, documents, feed, health, organisations, processes, service, traceability
+from api.routes import audit, bids, documents, feed, health, organisations, processes, service, traceability
 from ledger.settings import Settings
 from ledger.store.database import make_engine
 
@@ -47,6 +47,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(feed.router)
     app.include_router(service.router)
     app.include_router(documents.router)
+    app.include_router(audit.router)
     app.state.metrics_registry, latency = build_registry(engine)
     app.add_middleware(LatencyMiddleware, latency=latency)
     return app

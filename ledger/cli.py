@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -26,15 +25,18 @@ from ledger.chain.compile import CompilerConfig
 from ledger.chain.setup import deploy as deploy_contracts
 from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
+from ledger.cli_verify import audit, audit_report, print_audit, verify_app
 from ledger.demo import load_demo_data
 from ledger.errors import ConfigurationError, LedgerError
 from ledger.indexer.runner import CatchUpResult, Indexer, build_indexer
-from ledger.settings import Settings
+from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 
 app = typer.Typer(help="A blockchain-backed transparency ledger for public procurement.", no_args_is_help=True)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
+app.add_typer(verify_app, name="verify")
+app.command()(audit)
 
 
 def main() -> None:
@@ -49,15 +51,7 @@ def main() -> None:
         sys.exit(1)
 
 
-def _settings() -> Settings:
-    """The settings from the environment; a bad value names its variable instead of a pydantic traceback."""
-    try:
-        return Settings()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"PROCLEDGER_{'_'.join(map(str, problem['loc'])).upper()}: {problem['msg']}" for problem in exc.errors()
-        )
-        raise ConfigurationError(f"{problems}; fix the environment variable (see `procledger config`)") from exc
+_settings = settings_from_environment
 
 
 def _check_api_port_free(settings: Settings) -> None:
@@ -226,6 +220,13 @@ def reindex() -> None:
     """Drop what was mirrored from this chain and rebuild it from the deployment block."""
     settings = _settings()
     indexer = _indexer(settings)
+    with _step("Comparing the mirror with the chain…"):
+        report = audit_report(settings, None)
+    print_audit(report)
+    if report.consistent:
+        console.print("the mirror matches the chain; rebuilding it anyway")
+    else:
+        console.print(f"about to repair {len(report.differences)} difference(s) listed above, from the chain")
     indexer.reset()
     result = _catch_up_with_progress(indexer)
     console.print(_done("rebuilt", result))

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from ledger.errors import ConfigurationError
 
 # The well-known development mnemonic of anvil and hardhat: its keys are public, so it is only ever a default
 # for local dev chains. A real network needs PROCLEDGER_MNEMONIC or PROCLEDGER_DEPLOYER_KEY.
@@ -106,3 +108,14 @@ def _mask_url_password(url: str) -> str:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL is shown as it is; it holds no recognisable password
         return url
+
+
+def settings_from_environment() -> Settings:
+    """The settings from the environment; a bad value names its variable instead of a pydantic traceback."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"PROCLEDGER_{'_'.join(map(str, problem['loc'])).upper()}: {problem['msg']}" for problem in exc.errors()
+        )
+        raise ConfigurationError(f"{problems}; fix the environment variable (see `procledger config`)") from exc
