@@ -14,8 +14,13 @@ from api.head import HeadAsGet
 from api.metrics import LatencyMiddleware, build_registry
 from api.openapi import install_openapi
 from api.routes import audit, bids, documents, feed, health, organisations, processes, service, traceability
-from ledger.settings import Settings
+from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine
+
+
+def create_app_from_environment() -> FastAPI:
+    """The API over the mirror the PROCLEDGER_ environment names: what `procledger serve` and `up` run."""
+    return create_app(settings_from_environment())
 
 
 def create_app(settings: Settings) -> FastAPI:

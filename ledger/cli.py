@@ -241,13 +241,16 @@ def serve() -> None:
     _serve(settings)
 
 
+API_APP = "api.app:create_app_from_environment"
+"""The ASGI app `serve` and `up` run, named by import string for uvicorn to import: the API depends on the ledger,
+never the reverse (import-linter's first contract in pyproject.toml)."""
+
+
 def _serve(settings: Settings) -> None:
     import uvicorn
 
-    from api.app import create_app
-
     console.print(f"[bold green]serving[/] http://{settings.api_host}:{settings.api_port}  (Ctrl-C stops)")
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning")
+    uvicorn.run(API_APP, factory=True, host=settings.api_host, port=settings.api_port, log_level="warning")
 
 
 @app.command()
