@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ledger.errors import DocumentVerificationError, VerificationError
-from ledger.indexer.fetch import retrying
+from ledger.indexer.fetch import fetch_head, retrying
 from ledger.proofs.merkle import inclusion_proof, merkle_root, verify_inclusion
 from ledger.verify.source import ChainSource, logs_matching
 
@@ -99,7 +99,7 @@ def _anchors(source: ChainSource, batches: list[_Batch]) -> dict[tuple[str, str]
     """Leaf count and event of each (anchorer, root) the chain anchored among the manifest's roots."""
     if not batches:
         return {}
-    head = retrying(lambda: source.w3.eth.block_number)
+    head = retrying(lambda: fetch_head(source.w3))
     topic = source.decoder.topic_of("DocumentsAnchored")
     logs = logs_matching(source, head, [topic, sorted({batch.root for batch in batches})])
     found: dict[tuple[str, str], tuple[int, str, int]] = {}

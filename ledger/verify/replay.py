@@ -3,7 +3,7 @@ which event last wrote it, and every stage each process went through."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -76,10 +76,6 @@ class ReplayedState:
         row = self.tables.get(table, {}).get(key)
         return row.sources.get(column) if isinstance(row, TracedRow) else None
 
-    def process_ids(self) -> list[str]:
-        """The processes replayed, in the order they were created."""
-        return list(self.stages)
-
 
 def replay(history: ChainHistory) -> ReplayedState:
     """Fold `history` (in chain order) into the state it proves."""
@@ -122,11 +118,3 @@ def _keyed(working: WorkingSet) -> dict[str, dict[Key, Row]]:
         for row in appended:
             keyed.setdefault(tuple(row[column] for column in ROW_KEYS[name]), row)  # a repeat changes nothing
     return tables
-
-
-def rows_of_process(state: ReplayedState, process_id: str) -> Iterable[tuple[str, Key, Row]]:
-    """Every replayed row that belongs to the process (its own tables and the anchors filed under it)."""
-    for table, rows in state.tables.items():
-        for key, row in rows.items():
-            if row.get("process_id") == process_id:
-                yield table, key, row

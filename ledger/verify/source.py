@@ -115,7 +115,7 @@ def _history(source: ChainSource, head: int, logs: Sequence[RawLog]) -> ChainHis
         head=head,
         events=events,
         block_times={number: header.timestamp for number, header in headers.items()},
-        salts=reveal_salts(source.w3, reveals),
+        salts=retrying(lambda: reveal_salts(source.w3, reveals)),
     )
 
 
