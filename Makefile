@@ -27,6 +27,7 @@ lint: $(PY_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Static analysis of contracts/, offline (forge from npm compiles); fails on any High or Medium finding.
 slither: install

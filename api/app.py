@@ -14,15 +14,15 @@ from api.errors import install_error_handlers
 from api.head import HeadAsGet
 from api.metrics import LatencyMiddleware, build_registry
 from api.openapi import install_openapi
-from api.routes import bids, documents, feed, health, organisations, processes, service, traceability, writes
+from api.routes import audit, bids, documents, feed, health, organisations, processes, service, traceability, writes
 from ledger.gateway.rate import TokenRateLimit
-from ledger.settings import Settings
+from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine
 
 
-def app_from_environment() -> FastAPI:
-    """The API configured by the PROCLEDGER_ environment: what each `procledger serve --workers` process runs."""
-    return create_app(Settings())
+def create_app_from_environment() -> FastAPI:
+    """The API over the mirror the PROCLEDGER_ environment names: what `procledger serve` and `up` run."""
+    return create_app(settings_from_environment())
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -59,6 +59,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(feed.router)
     app.include_router(service.router)
     app.include_router(documents.router)
+    app.include_router(audit.router)
     app.include_router(writes.router)
     app.state.metrics_registry, latency = build_registry(engine)
     app.add_middleware(LatencyMiddleware, latency=latency)

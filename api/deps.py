@@ -12,10 +12,12 @@ from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from ledger.chain.artifacts import load_artifact
+from ledger.chain.client import connect
 from ledger.chain.deployment import LEDGER
 from ledger.errors import InvalidRequestError
 from ledger.indexer.decode import EventDecoder
 from ledger.settings import Settings
+from ledger.verify import ChainSource, chain_source
 
 _decoder_lock = threading.Lock()
 
@@ -66,5 +68,17 @@ async def get_decoder(request: Request) -> EventDecoder:
     return decoder
 
 
+def get_chain_source(request: Request) -> ChainSource:
+    """What the verifier reads (the node and the recorded deployment), built on first use, then kept."""
+    state = request.app.state
+    source: ChainSource | None = getattr(state, "chain_source", None)
+    if source is None:
+        with _decoder_lock:
+            settings: Settings = state.settings
+            source = state.chain_source = chain_source(settings, connect(settings.rpc_url))
+    return source
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 DecoderDep = Annotated[EventDecoder, Depends(get_decoder)]
+ChainSourceDep = Annotated[ChainSource, Depends(get_chain_source)]

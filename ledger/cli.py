@@ -30,11 +30,12 @@ from ledger.cli_pay import pay
 from ledger.cli_proofs import proof_app
 from ledger.cli_submit import build_submitter, submit
 from ledger.cli_tokens import show_demo_access, tokens_app
+from ledger.cli_verify import audit, audit_report, print_audit, verify_app
 from ledger.demo import load_demo_data
 from ledger.demo_access import set_up_demo_access
 from ledger.errors import ConfigurationError, LedgerError
 from ledger.indexer.runner import CatchUpResult, Indexer, build_indexer
-from ledger.settings import Settings, load_settings
+from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 
 app = typer.Typer(help="A blockchain-backed transparency ledger for public procurement.", no_args_is_help=True)
@@ -45,6 +46,8 @@ app.command("submit")(submit)
 app.command("pay")(pay)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
+app.add_typer(verify_app, name="verify")
+app.command()(audit)
 
 
 def main() -> None:
@@ -59,9 +62,7 @@ def main() -> None:
         sys.exit(1)
 
 
-def _settings() -> Settings:
-    """The settings from the environment; a bad value names its variable instead of a pydantic traceback."""
-    return load_settings()
+_settings = settings_from_environment
 
 
 def _check_api_port_free(settings: Settings) -> None:
@@ -233,6 +234,13 @@ def reindex() -> None:
     """Drop what was mirrored from this chain and rebuild it from the deployment block."""
     settings = _settings()
     indexer = _indexer(settings)
+    with _step("Comparing the mirror with the chain…"):
+        report = audit_report(settings, None)
+    print_audit(report)
+    if report.consistent:
+        console.print("the mirror matches the chain; rebuilding it anyway")
+    else:
+        console.print(f"about to repair {len(report.differences)} difference(s) listed above, from the chain")
     indexer.reset()
     result = _catch_up_with_progress(indexer)
     console.print(_done("rebuilt", result))
@@ -250,29 +258,24 @@ def serve(
         settings = settings.model_copy(update={"api_workers": workers})
     _check_api_port_free(settings)
     upgrade_schema(make_engine(settings.database_url))
-    if settings.api_workers == 1:
-        _serve(settings)
-        return
-    import uvicorn
+    _serve(settings)
 
-    # Each worker process builds its app from the same environment (PROCLEDGER_ variables) this one read.
-    console.print(
-        f"[bold green]serving[/] http://{settings.api_host}:{settings.api_port} with {settings.api_workers} "
-        "worker processes  (Ctrl-C stops)"
-    )
-    uvicorn.run(
-        "api.app:app_from_environment", factory=True, host=settings.api_host, port=settings.api_port,
-        workers=settings.api_workers, log_level="warning",
-    )  # fmt: skip
+
+API_APP = "api.app:create_app_from_environment"
+"""The ASGI app `serve` and `up` run, named by import string for uvicorn to import: the API depends on the ledger,
+never the reverse (import-linter's first contract in pyproject.toml)."""
 
 
 def _serve(settings: Settings) -> None:
+    """Serve API_APP from `settings.api_workers` processes; each builds the app from the environment this one read."""
     import uvicorn
 
-    from api.app import create_app
-
-    console.print(f"[bold green]serving[/] http://{settings.api_host}:{settings.api_port}  (Ctrl-C stops)")
-    uvicorn.run(create_app(settings), host=settings.api_host, port=settings.api_port, log_level="warning")
+    workers = settings.api_workers
+    processes = f" with {workers} worker processes" if workers > 1 else ""
+    console.print(f"[bold green]serving[/] http://{settings.api_host}:{settings.api_port}{processes}  (Ctrl-C stops)")
+    uvicorn.run(
+        API_APP, factory=True, host=settings.api_host, port=settings.api_port, workers=workers, log_level="warning"
+    )
 
 
 @app.command()

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from ledger.chain.keystore import KeystoreEntry, Keystores, as_org_id
 from ledger.errors import KeystoreError
-from ledger.settings import Settings, load_settings
+from ledger.settings import Settings, settings_from_environment
 
 keys_app = typer.Typer(help="Organisations' signing keys, encrypted with PROCLEDGER_KEYSTORE_PASSPHRASE.")
 console = Console(stderr=True)
@@ -40,7 +40,7 @@ def resolve_org(settings: Settings, org_or_label: str) -> str:
 @keys_app.command("create")
 def create(org_id: OrgArgument, label: LabelOption = None) -> None:
     """Make a new random signing key for an organisation, encrypted; prints its address, never the key."""
-    settings = load_settings()
+    settings = settings_from_environment()
     with console.status("Encrypting the new key (scrypt)…"):
         entry = Keystores.from_settings(settings).create(org_id, label)
     _created("created", entry)
@@ -57,7 +57,7 @@ def import_(
     label: LabelOption = None,
 ) -> None:
     """Encrypt an existing key for an organisation: from a keystore file, a file holding hex, or standard input."""
-    settings = load_settings()
+    settings = settings_from_environment()
     keystores = Keystores.from_settings(settings)
     with console.status("Encrypting the key (scrypt)…"):
         if source is None or str(source) == "-":
@@ -84,7 +84,7 @@ def _import_from_file(keystores: Keystores, org_id: str, source: Path, label: st
 @keys_app.command("list")
 def list_() -> None:
     """Show each keystore: organisation, label, signing address and file. Never a key."""
-    settings = load_settings()
+    settings = settings_from_environment()
     entries = Keystores(settings.keystores_dir, None).entries()
     if not entries:
         console.print(f"no keystores in {settings.keystores_dir}; `procledger keys create ORG_ID` makes one")

@@ -25,7 +25,7 @@ from ledger.gateway.accept import WriteGateway
 from ledger.gateway.actions import PAYMENT, payment_id_of
 from ledger.gateway.outbox import FAILED, find_write
 from ledger.gateway.submitter import submit_until_settled
-from ledger.settings import load_settings
+from ledger.settings import settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.document_files import DocumentFiles
 from ledger.store.documents import DocumentStore
@@ -43,7 +43,7 @@ def pay(
     as_org: Annotated[str, typer.Option("--as", help="the paying finance bureau: its id or keystore label")],
 ) -> None:
     """Record a payment for an accepted milestone, signed with the finance bureau's keystore key."""
-    settings = load_settings()
+    settings = settings_from_environment()
     org_id = resolve_org(settings, as_org)
     try:
         content = voucher.read_bytes()

@@ -33,9 +33,10 @@ from ledger.proofs.bundle_verify import VerifiedBundle, verify_bundle
 from ledger.proofs.canonical import verify_canonical
 from ledger.read.facts import ZERO_HASH
 from ledger.read.labels import DOCUMENT_FIELDS
-from ledger.settings import Settings, load_settings
+from ledger.settings import Settings, settings_from_environment
 from ledger.store.anchoring import anchored_leaves, document_anchors
 from ledger.store.database import make_engine, upgrade_schema
+from ledger.verify import ReplayedState, verify_proven_events
 
 proof_app = typer.Typer(help="Export a process's proof bundle, or verify one without trusting anybody.")
 console = Console(stderr=True)
@@ -51,7 +52,7 @@ def export(
     out: Annotated[Path, typer.Option("--out", help="where to write the bundle (JSON)")],
 ) -> None:
     """Write one self-contained JSON file that proves the process's events and its anchored documents."""
-    settings = load_settings()
+    settings = settings_from_environment()
     w3 = connect(settings.rpc_url)
     deployment = live_deployment(settings, w3)
     decoder = _decoder(settings)
@@ -77,13 +78,14 @@ def verify(
     contract: Annotated[str | None, typer.Option("--contract", help="the ledger address the bundle must name")] = None,
 ) -> None:
     """Check a bundle offline: headers, receipt proofs, logs, events and document proofs (--rpc: canonical too)."""
-    settings = load_settings()
+    settings = settings_from_environment()
     decoder = _decoder(settings)
     try:
         bundle = load_bundle(bundle_file.read_text())
         verified = verify_bundle(bundle, decoder, chain_id=chain_id, contract=contract)
         if rpc is not None:
             verify_canonical(connect(rpc), verified, decoder, settings.index_batch_blocks)
+        state = verify_proven_events(verified.chain_id, verified.events, verified.block_times)
     except VerificationError as error:
         raise BundleRejectedError(
             f"{bundle_file} does not verify: {error}. Do not rely on it; ask its sender for a fresh "
@@ -91,21 +93,21 @@ def verify(
         ) from error
     except OSError as error:
         raise ConfigurationError(f"cannot read {bundle_file} ({error.strerror}); check the path") from error
-    replay_proven_events(verified)
-    _summary(verified, rpc)
+    _summary(verified, state, rpc)
 
 
-def replay_proven_events(verified: VerifiedBundle) -> None:
-    """The state replay's place: once `ledger.verify` lands, it folds `verified.events` (proven, decoded, in
-    chain order) into the process's state and checks the contracts' invariants, raising VerificationError."""
-
-
-def _summary(verified: VerifiedBundle, rpc: str | None) -> None:
+def _summary(verified: VerifiedBundle, state: ReplayedState, rpc: str | None) -> None:
     table = Table("checked", "result", title=f"proof bundle of {verified.ocid}: verified")
     table.add_row("chain id · contract", f"{verified.chain_id} · {verified.contract}")
     table.add_row("block headers (keccak256 of RLP)", f"{len(verified.blocks)} block(s)")
     table.add_row("events (receipt proof, log, decoding)", f"{len(verified.events)} event(s)")
     table.add_row("documents (RFC 6962 to anchored roots)", f"{len(verified.documents)} document(s)")
+    (process,) = state.rows("processes")
+    table.add_row(
+        "state replay (ledger.verify)",
+        f"stage {process['stage']}; stages forward, paid ≤ accepted ≤ value, amendment cap, awards at revealed bids "
+        "hold (bid commitments need the reveals' salts: `procledger verify process`)",
+    )
     where = f"canonical on {rpc}, no event left out" if rpc else "not checked (offline); add --rpc URL"
     table.add_row("canonical chain", where)
     Console().print(table)

@@ -16,7 +16,7 @@ from ledger.chain.client import connect
 from ledger.chain.keystore import Keystores
 from ledger.chain.setup import open_ledger
 from ledger.gateway.submitter import Submitter, submit_until_settled
-from ledger.settings import Settings, load_settings
+from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 
 console = Console(stderr=True)
@@ -34,7 +34,7 @@ def submit(
     follow: Annotated[bool, typer.Option("--follow", help="keep submitting new writes until Ctrl-C")] = False,
 ) -> None:
     """Sign and send the accepted writes, and follow them to confirmation (or a decoded failure)."""
-    settings = load_settings()
+    settings = settings_from_environment()
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     submitter = build_submitter(settings, connect(settings.rpc_url), engine)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ledger.cli_keys import resolve_org
 from ledger.demo_access import DemoAccess
-from ledger.settings import load_settings
+from ledger.settings import settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.tokens import issue_token, list_tokens, revoke_token
 
@@ -26,7 +26,7 @@ def create(
     label: Annotated[str | None, typer.Option("--label", help="what the token is for, e.g. treasury-system")] = None,
 ) -> None:
     """Issue a token for an organisation and print it once (on stdout, so it can be piped into a secret store)."""
-    settings = load_settings()
+    settings = settings_from_environment()
     org_id = resolve_org(settings, org)
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
@@ -40,7 +40,7 @@ def create(
 @tokens_app.command("list")
 def list_() -> None:
     """Show every token: id, organisation, label, created, last used, revoked. Never the token itself."""
-    settings = load_settings()
+    settings = settings_from_environment()
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     with Session(engine) as session:
@@ -58,7 +58,7 @@ def list_() -> None:
 @tokens_app.command("revoke")
 def revoke(token_id: Annotated[int, typer.Argument(help="the token's id, from `procledger tokens list`")]) -> None:
     """Revoke a token: the API refuses it from now on."""
-    settings = load_settings()
+    settings = settings_from_environment()
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     with Session(engine) as session, session.begin():

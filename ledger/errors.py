@@ -142,6 +142,52 @@ class NotCanonicalError(VerificationError):
     """A block of a bundle is not on the canonical chain of the node it was checked against."""
 
 
+class InvariantViolationError(VerificationError):
+    """A replayed state breaks a rule the contracts promise; the message names the rule, what was expected, what
+    was found, and the event that shows it."""
+
+    rule = "invariant"
+
+    def __init__(self, expected: str, got: str, evidence: str = "") -> None:
+        self.expected, self.got, self.evidence = expected, got, evidence
+        where = f" (evidence: {evidence})" if evidence else ""
+        super().__init__(f"{self.rule}: expected {expected}, got {got}{where}")
+
+
+class StageOrderError(InvariantViolationError):
+    """A process's stage moved backwards or skipped to a stage it cannot reach from where it was."""
+
+    rule = "stages move forward only"
+
+
+class PaymentBoundError(InvariantViolationError):
+    """More was paid than accepted, or accepted than the contract is worth."""
+
+    rule = "paid <= accepted <= value"
+
+
+class AmendmentCapError(InvariantViolationError):
+    """Supplementary amendments raised a contract's value by more than 10% of its original value in total."""
+
+    rule = "amendments total at most 10% of the original value"
+
+
+class BidRevealError(InvariantViolationError):
+    """A revealed bid does not open its commitment (the commitment recomputed from the reveal differs)."""
+
+    rule = "bids are revealed as committed"
+
+
+class AwardError(InvariantViolationError):
+    """An award that does not go to a revealed bid, at that bid's amount."""
+
+    rule = "an award goes to a revealed bid"
+
+
+class DocumentVerificationError(VerificationError):
+    """A document file does not match the chain: its SHA-256, its place in an anchored batch, or the batch's root."""
+
+
 class DocumentHashMismatchError(VerificationError):
     """Bytes offered to the document store do not have the SHA-256 they were announced with; nothing was stored."""
 

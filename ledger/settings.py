@@ -144,7 +144,7 @@ def _mask_url_password(url: str) -> str:
         return url
 
 
-def load_settings() -> Settings:
+def settings_from_environment() -> Settings:
     """The settings from the environment; a bad value names its variable instead of a pydantic traceback."""
     try:
         return Settings()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -21,17 +22,20 @@ from pathlib import Path
 import httpx
 import pytest
 from click.testing import CliRunner, Result
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from typer.main import get_command
 from web3 import Web3
 
 from ledger.chain.anvil import AnvilProcess, port_is_open
 from ledger.chain.deployment import LEDGER, Deployment
 from ledger.cli import app
+from ledger.demo import DEMO_PROCESSES
 from ledger.settings import Settings
 from ledger.store.database import make_engine
 from tests.helpers import PROJECT_DIR, free_port
+from tests.verify.folder import write_demo_documents
 
+PAID = DEMO_PROCESSES[1]  # the single-source process: awarded, contracted, delivered, accepted and paid
 MAIN = [sys.executable, "-c", "from ledger.cli import main; main()"]
 
 
@@ -54,6 +58,11 @@ def _invoke(settings: Settings, *args: str, **extra: str) -> Result:
 
 def _fails(settings: Settings, *args: str, **extra: str) -> str:
     """Run `procledger ARGS` as a user would, expect it to fail cleanly, and return its error line."""
+    return _failed(settings, *args, **extra)[0]
+
+
+def _failed(settings: Settings, *args: str, **extra: str) -> tuple[str, str]:
+    """Run `procledger ARGS` as a user would, expect it to fail cleanly; its error line and what it printed."""
     done = subprocess.run(
         [*MAIN, *args], env={**os.environ, **_environment(settings, **extra)}, cwd=PROJECT_DIR,
         capture_output=True, text=True, timeout=120,
@@ -62,7 +71,7 @@ def _fails(settings: Settings, *args: str, **extra: str) -> str:
     assert "Traceback" not in done.stderr, done.stderr
     errors = [line for line in done.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, done.stderr
-    return errors[0]
+    return errors[0], done.stdout
 
 
 def _start(settings: Settings, log: Path, *args: str) -> subprocess.Popen[bytes]:
@@ -252,6 +261,93 @@ def test_reindex_rebuilds_the_same_events(settings: Settings, deployed: Deployme
     indexed = _invoke(settings, "index").stderr.strip().split(": ")[-1]
     rebuilt = _invoke(settings, "reindex").stderr
     assert f"rebuilt blocks {deployed.start_block}-{w3.eth.block_number}: {indexed}" in rebuilt
+
+
+def test_reindex_first_says_what_it_is_about_to_repair(settings: Settings, mirrored: Deployment) -> None:
+    clean = _invoke(settings, "reindex")
+    assert "consistent" in clean.stdout and "the mirror matches the chain; rebuilding it anyway" in clean.stderr
+    _tamper(settings, "update payments set amount = 1")
+    repaired = _invoke(settings, "reindex")
+    assert "about to repair 1 difference(s) listed above, from the chain" in repaired.stderr
+    assert re.search(r"payments .* amount +│ 10500000 +│ 1 +│ 0x[0-9a-f]{64}:\d+", repaired.stdout), repaired.stdout
+    assert "consistent" in _invoke(settings, "audit", "--all").stdout
+
+
+# verify, audit
+
+
+@pytest.fixture
+def mirrored(settings: Settings, deployed: Deployment) -> Deployment:
+    """The demo on chain and mirrored into the test's SQLite database."""
+    _invoke(settings, "seed")
+    _invoke(settings, "index")
+    return deployed
+
+
+def _tamper(settings: Settings, sql: str) -> None:
+    engine = make_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(text(sql))
+    engine.dispose()
+
+
+def test_verify_process_prints_the_replayed_state_and_checks_the_documents(
+    settings: Settings, mirrored: Deployment, tmp_path: Path
+) -> None:
+    files = write_demo_documents(tmp_path / "documents")
+    shown = _invoke(settings, "verify", "process", PAID.ocid, "--documents", str(tmp_path / "documents")).stdout
+    assert f"process {PAID.ocid}, replayed from the chain" in shown
+    assert re.search(r"stage +│ implementation +│ 0x[0-9a-f]{64}:\d+", shown), shown
+    assert "stages: planning → awarded → contracted → implementation" in shown
+    assert all(name in shown for name in files)
+    assert re.search(rf"verified: {PAID.ocid} replayed from \d+ event\(s\) up to block \d+; every invariant "
+                     rf"holds; {len(files)} document\(s\) match their anchored roots", shown), shown  # fmt: skip
+
+
+def test_verify_process_names_a_document_whose_bytes_changed(
+    settings: Settings, mirrored: Deployment, tmp_path: Path
+) -> None:
+    folder = tmp_path / "documents"
+    name = sorted(write_demo_documents(folder))[0]
+    (folder / name).write_bytes((folder / name).read_bytes() + b" ")
+    error = _fails(settings, "verify", "process", PAID.ocid, "--documents", str(folder))
+    leaf = r"\(leaf 0 of root 0x[0-9a-f]{64}\)"
+    assert re.fullmatch(rf"error: expected {name} to have SHA-256 0x[0-9a-f]{{64}} {leaf}, got 0x[0-9a-f]{{64}}", error)
+
+
+def test_verify_process_of_an_ocid_the_chain_never_created_says_so(settings: Settings, mirrored: Deployment) -> None:
+    error = _fails(settings, "verify", "process", "ocds-pl0001-2026-9999")
+    assert error.startswith("error: expected a ProcessCreated event with process id 0x")
+    assert error.endswith("got none: no such process on this chain")
+
+
+def test_audit_of_a_faithful_mirror_is_consistent_for_one_process_and_for_all(
+    settings: Settings, mirrored: Deployment
+) -> None:
+    assert re.search(
+        r"audit of 1 process\(es\), \d+ row\(s\) .*: consistent", _invoke(settings, "audit", PAID.ocid).stdout
+    )
+    every = _invoke(settings, "audit", "--all").stdout
+    assert re.search(r"audit of 3 process\(es\), \d+ row\(s\) from \d+ event\(s\) up to block \d+ in [\d.]+ s: "
+                     r"consistent", every), every  # fmt: skip
+
+
+def test_audit_of_a_tampered_mirror_lists_each_difference_and_fails(settings: Settings, mirrored: Deployment) -> None:
+    _tamper(settings, "update processes set stage = 'completed' where ocid = '" + PAID.ocid + "'")
+    error, shown = _failed(settings, "audit", PAID.ocid)
+    assert error == (
+        "error: expected the mirror to match the chain, got 1 difference(s) (listed above); "
+        "`procledger reindex` rebuilds the mirror from the chain"
+    )
+    row = r"processes +│ process_id=0x[0-9a-f]{64} +│ stage +│ implementation +│ completed +│ 0x[0-9a-f]{64}:\d+"
+    assert re.search(row, shown), shown
+    assert "INCONSISTENT: 1 difference(s)" in _failed(settings, "audit", "--all")[1]
+
+
+def test_audit_wants_an_ocid_or_all(settings: Settings) -> None:
+    assert _fails(settings, "audit") == (
+        "error: give an ocid or --all (not both): `procledger audit OCID` or `procledger audit --all`"
+    )
 
 
 # serve, up

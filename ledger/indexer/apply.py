@@ -12,13 +12,18 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Table, select
 
+from ledger.fold.project import TABLES_READ, entity_of, project
+from ledger.fold.working_set import MUTABLE_KEYS, Key, Row, WorkingSet
 from ledger.indexer.decode import DecodedEvent
 from ledger.indexer.fetch import BlockHeader, RawLog
-from ledger.indexer.project import ENTITY_COLUMN, TABLES_READ, entity_of, project
-from ledger.indexer.working_set import MUTABLE_KEYS, Key, Row, WorkingSet
 from ledger.store.models import Base, Block, Checkpoint, table_of
 from ledger.store.models import RawLog as RawLogRow
+from ledger.store.ownership import entity_tables
 from ledger.store.types import Amount, sqlite_amount
+
+# The entity every projection table's rows belong to, from the tables' ownership marks: rollback deletes and
+# replays whole entities, and apply loads an entity's rows by this column.
+ENTITY_COLUMN: dict[str, str] = {entity.table.name: entity.column for entity in entity_tables()}
 
 _CHUNK = 500  # ids per IN (...) clause, well under every backend's parameter limit
 _INT64_MAX = 2**63 - 1

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from itertools import pairwise
 from operator import attrgetter
 from typing import Any, NamedTuple, TypeVar
 
 from web3 import Web3
 
+from ledger.chain.client import rpc_batch
 from ledger.chain.client import rpc_call as _rpc
-from ledger.chain.rpc_errors import TRANSPORT_FAILURES, classify_rpc_error, classify_rpc_failure
 from ledger.errors import ChainUnavailableError, MalformedRpcResponse
 
 
@@ -50,15 +50,19 @@ T = TypeVar("T")
 RETRIES = 5
 
 
+Topics = Sequence[str | Sequence[str] | None]
+"""An eth_getLogs topic filter: per position, one value, any of several, or anything (None)."""
+
+
 def fetch_logs(
-    w3: Web3, addresses: Iterable[str], from_block: int, to_block: int, topics: list[Any] | None = None
+    w3: Web3, addresses: Iterable[str], from_block: int, to_block: int, topics: Topics | None = None
 ) -> list[RawLog]:
-    """All logs of `addresses` in [from_block, to_block] (matching `topics`, an eth_getLogs topic filter, when
-    given), sorted by position; rejects out-of-range answers."""
+    """All logs of `addresses` in [from_block, to_block] (matching `topics`, if given), sorted by position;
+    rejects out-of-range answers."""
     wanted = sorted({address.lower() for address in addresses})
     query: dict[str, Any] = {"address": wanted, "fromBlock": hex(from_block), "toBlock": hex(to_block)}
     if topics is not None:
-        query["topics"] = topics
+        query["topics"] = [topic if topic is None or isinstance(topic, str) else list(topic) for topic in topics]
     result = _rpc(w3, "eth_getLogs", [query])
     if not isinstance(result, list):
         raise MalformedRpcResponse(f"eth_getLogs returned {type(result).__name__}, expected a list")
@@ -128,23 +132,8 @@ def _header(block: Any, number: int) -> BlockHeader:
 def fetch_headers(w3: Web3, numbers: Iterable[int]) -> dict[int, BlockHeader]:
     """Headers of several mined blocks in one JSON-RPC batch."""
     wanted = sorted(set(numbers))
-    if not wanted:
-        return {}
-    calls = [("eth_getBlockByNumber", [hex(number), False]) for number in wanted]
-    try:
-        responses = w3.provider.make_batch_request(calls)  # type: ignore[attr-defined]
-    except TRANSPORT_FAILURES as exc:
-        raise classify_rpc_failure("eth_getBlockByNumber batch", exc) from exc
-    if isinstance(responses, dict) and "error" in responses:  # the node refused the batch as a whole
-        raise classify_rpc_error("eth_getBlockByNumber batch", responses["error"])
-    if isinstance(responses, dict) or len(responses) != len(wanted):
-        raise MalformedRpcResponse(f"a batch of {len(wanted)} header requests came back as {responses!r:.200}")
-    headers = {}
-    for number, response in zip(wanted, sorted(responses, key=lambda item: int(item.get("id", 0))), strict=True):
-        if "error" in response:
-            raise classify_rpc_error(f"eth_getBlockByNumber({number})", response["error"])
-        headers[number] = _header(response.get("result"), number)
-    return headers
+    results = rpc_batch(w3, "eth_getBlockByNumber", [[hex(number), False] for number in wanted])
+    return {number: _header(result, number) for number, result in zip(wanted, results, strict=True)}
 
 
 def fetch_head(w3: Web3) -> int:

@@ -14,10 +14,10 @@ from sqlalchemy import Connection, delete, select
 from web3 import Web3
 
 from ledger.errors import ReorgTooDeepError
+from ledger.fold.project import entity_of
 from ledger.indexer.apply import apply_events, save_checkpoint
 from ledger.indexer.decode import DecodedEvent, EventDecoder, raw_log_from_row
 from ledger.indexer.fetch import BlockHeader, RawLog, fetch_head, fetch_header
-from ledger.indexer.project import entity_of
 from ledger.store.models import Block, table_of
 from ledger.store.models import RawLog as RawLogRow
 from ledger.store.ownership import entity_tables

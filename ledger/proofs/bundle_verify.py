@@ -45,6 +45,8 @@ class VerifiedBundle:
     events: list[DecodedEvent]
     blocks: dict[int, str]
     """Block number to block hash, for every block holding an event."""
+    block_times: dict[int, int]
+    """Block number to its proven header's timestamp (unix seconds)."""
     documents: list[str]
     """SHA-256 of every document proven to be in an anchored batch: one filed under the process, or one holding a
     document its events name."""
@@ -63,8 +65,9 @@ def verify_bundle(
     _check_all_used(bundle, headers, receipts)
     documents = _proven_documents(bundle["documents"], events, anchors)
     blocks = {number: header["hash"] for number, header in headers.items()}
+    times = {number: int(header["timestamp"], 16) for number, header in headers.items()}
     return VerifiedBundle(
-        bundle["chain_id"], bundle["contract"], bundle["ocid"], bundle["process_id"], events, blocks, documents
+        bundle["chain_id"], bundle["contract"], bundle["ocid"], bundle["process_id"], events, blocks, times, documents
     )
 
 

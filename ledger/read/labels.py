@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from ledger.indexer.rules.tendering import COMPLAINT_STATUSES, METHODS
+from ledger.fold.rules.tendering import COMPLAINT_STATUSES, METHODS
 
 # Label of each event, in English and Chinese (the terms of the procurement law: 质疑/投诉, 履约验收, ...).
 LABELS: Final[dict[str, tuple[str, str]]] = {

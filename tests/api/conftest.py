@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from api.app import create_app
 from ledger.chain.client import connect
@@ -50,14 +51,19 @@ def api_app(request: pytest.FixtureRequest, demo_chain: DemoChain) -> Iterator[F
     """The API application over a mirror of the demo chain holding the full demo, in each database."""
     with fresh_database(request.param, demo_chain.settings.data_dir) as url:
         settings = demo_chain.settings.model_copy(update={"database_url": url})
-        engine = make_engine(url)
-        upgrade_schema(engine)
-        w3 = connect(settings.rpc_url)
-        # The demo's off-chain half (documents, titles, leaf lists) too; every transaction is on chain already.
-        assert load_demo_data(settings, open_ledger(settings, w3), engine) == 0
-        build_indexer(settings, w3, engine).catch_up()
-        engine.dispose()
+        mirror_demo_chain(settings).dispose()
         yield create_app(settings)
+
+
+def mirror_demo_chain(settings: Settings) -> Engine:
+    """Migrate the database at `settings.database_url` and mirror the demo chain into it; returns its engine."""
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine)
+    w3 = connect(settings.rpc_url)
+    # The demo's off-chain half (documents, titles, leaf lists) too; every transaction is on chain already.
+    assert load_demo_data(settings, open_ledger(settings, w3), engine) == 0
+    build_indexer(settings, w3, engine).catch_up()
+    return engine
 
 
 @pytest.fixture(scope="module")

@@ -24,14 +24,28 @@ def _load_script() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out: Path = tmp_path_factory.mktemp("bench") / "results" / "api.json"
+def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the runs keep their mirror: the second measures the first's again."""
+    return tmp_path_factory.mktemp("kept")
+
+
+def _run(out: Path, kept: Path, workers: int) -> dict[str, Any]:
     argv = ["--processes", str(PROCESSES), "--duration", "1", "--warmup", "0.5", "--concurrency", "2"]
-    argv += ["--out", str(out)]
+    argv += ["--out", str(out), "--keep", str(kept), "--workers", str(workers)]
     code = _load_script().main(argv)
     loaded: dict[str, Any] = json.loads(out.read_text())
     assert code == 0, loaded["checks"]
     return loaded
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory, kept: Path) -> dict[str, Any]:
+    return _run(tmp_path_factory.mktemp("bench") / "results" / "api.json", kept, workers=1)
+
+
+@pytest.fixture(scope="module")
+def again(tmp_path_factory: pytest.TempPathFactory, kept: Path, result: dict[str, Any]) -> dict[str, Any]:
+    return _run(tmp_path_factory.mktemp("again") / "api.json", kept, workers=2)
 
 
 def test_every_endpoint_has_latency_and_throughput(result: dict[str, Any]) -> None:
@@ -66,9 +80,19 @@ def test_targets_state_limit_measurement_and_verdict(result: dict[str, Any]) -> 
         assert target["at_target_size"] is False  # 50 processes: reported for information
 
 
+def test_a_kept_mirror_is_measured_again_without_seeding(result: dict[str, Any], again: dict[str, Any]) -> None:
+    (first,), (second,) = result["runs"], again["runs"]
+    assert (first["reused_mirror"], second["reused_mirror"]) == (False, True)
+    assert second["mirror"] == first["mirror"] and second["events"] == first["events"]
+    assert second["seconds"]["seeding"] == first["seconds"]["seeding"]  # what building it took, recorded once
+    assert all(result["checks"].values()) and all(again["checks"].values()), again["checks"]
+    assert again["server"].startswith("procledger serve --workers 2")
+    assert all(r["server_cpu_ms_per_request"] > 0 for r in again["results"])  # summed over the workers
+
+
 def test_bad_arguments_are_refused() -> None:
     script = _load_script()
     assert script.parse_args(["--processes", "1000", "100000"]).processes == [1000, 100_000]
-    for argv in (["--processes", "5"], ["--duration", "0"], ["--concurrency", "0"]):
+    for argv in (["--processes", "5"], ["--duration", "0"], ["--concurrency", "0"], ["--workers", "0"]):
         with pytest.raises(SystemExit):
             script.parse_args(argv)

@@ -15,7 +15,7 @@ from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
 from ledger.chain.ledger_contract import LedgerContract
-from ledger.indexer.rules import RULES
+from ledger.fold.rules import RULES
 from ledger.indexer.runner import Indexer, build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema

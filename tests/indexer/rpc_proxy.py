@@ -27,6 +27,8 @@ FAULT_WEIGHTS = (0.45, 0.45, 0.1)  # a slow answer costs the client its whole ti
 TAMPERING: dict[str, Callable[[dict[str, Any]], None]] = {  # what `tamper` does to the answer's first log
     "foreign_log": lambda log: log.update(address="0x" + "de" * 20),
     "log_without_block_hash": lambda log: log.pop("blockHash"),
+    # A node that lies in the data: the log's second data word zeroed (for ProcessCreated, its method: open tender).
+    "second_data_word_zeroed": lambda log: log.update(data=log["data"][:66] + "0" * 64 + log["data"][130:]),
 }
 JSON_RPC_ERRORS = {  # faults answered as a JSON-RPC error object, the way hosted providers word them
     "range_refused": {"code": -32005, "message": "query returned more than 10000 results"},

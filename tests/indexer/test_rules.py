@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from ledger.indexer.apply import RAW_LOG_COLUMNS, insert_columns
+from ledger.fold.project import RULES, TABLES_READ
+from ledger.fold.working_set import MUTABLE_KEYS
+from ledger.indexer.apply import ENTITY_COLUMN, RAW_LOG_COLUMNS, insert_columns
 from ledger.indexer.fetch import RawLog
-from ledger.indexer.project import ENTITY_COLUMN, RULES, TABLES_READ
-from ledger.indexer.working_set import MUTABLE_KEYS
 from ledger.store.models import RawLog as RawLogRow
 from ledger.store.models import table_of
 from tests.helpers import PROJECT_DIR

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from ledger.indexer.working_set import Args, Row, Rule, WorkingSet, process_of
+from ledger.fold.working_set import Args, Row, Rule, WorkingSet, process_of
 
 
 def _schedule(working: WorkingSet, ref: Row, args: Args, contract_id: str) -> int:

@@ -7,7 +7,7 @@ import json
 
 from eth_utils.crypto import keccak
 
-from ledger.indexer.working_set import Args, Row, Rule, WorkingSet
+from ledger.fold.working_set import Args, Row, Rule, WorkingSet
 
 ROLES = {
     "0x" + keccak(text=f"{name.upper()}_ROLE").hex(): name

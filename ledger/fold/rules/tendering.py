@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from ledger.indexer.working_set import Args, Row, Rule, WorkingSet, process_of
+from ledger.fold.working_set import Args, Row, Rule, WorkingSet, process_of
 
 METHODS = ("open_tender", "single_source")
 COMPLAINT_STATUSES = ("none", "open", "dismissed", "upheld", "withdrawn")

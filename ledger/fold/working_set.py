@@ -22,6 +22,21 @@ MUTABLE_KEYS: dict[str, tuple[str, ...]] = {
     "complaints": ("process_id", "complaint_id"),
 }
 
+# Tables whose rows never change once appended, with the columns that identify a row (besides the chain id).
+APPENDED_KEYS: dict[str, tuple[str, ...]] = {
+    "ocid_prefixes": ("prefix_hash",),
+    "anchors": ("anchorer_org", "root"),
+    "tender_amendments": ("process_id", "amendment_id"),
+    "evaluations": ("process_id",),
+    "awards": ("process_id",),
+    "contract_amendments": ("process_id", "amendment_id"),
+    "payments": ("process_id", "payment_id"),
+    "audit_notes": ("process_id", "note_id"),
+}
+
+ROW_KEYS: dict[str, tuple[str, ...]] = {**MUTABLE_KEYS, **APPENDED_KEYS}
+"""Every projection table's row key: its unique constraint without the chain id (tests/fold pins them)."""
+
 
 @dataclass
 class WorkingSet:

@@ -1,21 +1,16 @@
 """Projection: which entity each event belongs to, which rows its rule reads, and applying the rule.
 
-The apply stage hands in a working set preloaded with the rows of the entities an event range touches; the
-rules (ledger.indexer.rules, one per event) update those rows or append new ones, and apply writes the result
-back in bulk. Pure: rows in, rows out, no I/O.
+The indexer's apply stage hands in a working set preloaded with the rows of the entities an event range touches,
+and writes the result back in bulk; the verifier starts from an empty one and folds a process's whole history.
+The rules (ledger.fold.rules, one per event) update those rows or append new ones. Pure: rows in, rows out, no I/O.
 """
 
 from __future__ import annotations
 
+from ledger.fold.rules import RULES
+from ledger.fold.working_set import Row, WorkingSet
 from ledger.indexer.decode import DecodedEvent
-from ledger.indexer.rules import RULES
-from ledger.indexer.working_set import Row, WorkingSet
-from ledger.store.ownership import entity_tables
 
-# The entity every projection table's rows belong to, from the tables' ownership marks: rollback deletes and
-# replays whole entities, and apply loads an entity's rows by this column.
-ENTITY_COLUMN: dict[str, str] = {entity.table.name: entity.column for entity in entity_tables()}
-ENTITY_KIND_OF_TABLE: dict[str, str] = {entity.table.name: entity.kind for entity in entity_tables()}
 # Every event names its entity's id as its first field (topic 1): raw_logs' topic1 index serves a replay.
 _ENTITY_OF_EVENT = {
     "OrganisationRegistered": ("org", "orgId"),

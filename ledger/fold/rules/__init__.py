@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ledger.indexer.rules import contracts, parties, tendering
-from ledger.indexer.working_set import Rule
+from ledger.fold.rules import contracts, parties, tendering
+from ledger.fold.working_set import Rule
 
 RULES: dict[str, Rule] = {**parties.RULES, **tendering.RULES, **contracts.RULES}
 """Every event's rule, by event name."""
