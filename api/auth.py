@@ -3,7 +3,6 @@ mirror says its role, and each token has its own rate limit. Failures answer 401
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
+from api.deps import kept
 from ledger.chain.client import connect
 from ledger.chain.deployment import Deployment
 from ledger.chain.keystore import Keystores
@@ -25,7 +25,6 @@ bearer = HTTPBearer(
     bearerFormat="plt_…",
     description="an organisation's API token, from `procledger tokens create ORG_ID`",
 )
-_gateway_lock = threading.Lock()
 
 
 def get_caller(
@@ -57,15 +56,12 @@ def role_required(role: str, what: str) -> Callable[[Caller], Caller]:
 
 
 def get_gateway(request: Request) -> WriteGateway:
-    """The write gateway (chain connection, ledger contract, keystores), built on first use and then kept."""
-    state = request.app.state
-    gateway: WriteGateway | None = getattr(state, "gateway", None)
-    if gateway is None:
-        with _gateway_lock:
-            settings: Settings = state.settings
-            ledger = open_ledger(settings, connect(settings.rpc_url))
-            gateway = state.gateway = WriteGateway(ledger, Keystores.from_settings(settings))
-    return gateway
+    """The write gateway: chain connection, ledger contract and keystores."""
+    return kept(request, "gateway", _build_gateway)
+
+
+def _build_gateway(settings: Settings) -> WriteGateway:
+    return WriteGateway(open_ledger(settings, connect(settings.rpc_url)), Keystores.from_settings(settings))
 
 
 GatewayDep = Annotated[WriteGateway, Depends(get_gateway)]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
@@ -19,7 +19,8 @@ from ledger.indexer.decode import EventDecoder
 from ledger.settings import Settings
 from ledger.verify import ChainSource, chain_source
 
-_decoder_lock = threading.Lock()
+_build_lock = threading.Lock()
+T = TypeVar("T")
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:
@@ -57,26 +58,28 @@ def _query_names(dependant: Dependant) -> set[str]:
     return names
 
 
-async def get_decoder(request: Request) -> EventDecoder:
-    """The event decoder of the ledger's ABI, built on first use (so the API starts before a build), then kept."""
+def kept(request: Request, name: str, build: Callable[[Settings], T]) -> T:
+    """The app-wide object `name`, built from the settings on first use (so the API starts before a build or a
+    chain is there), then kept on the app's state."""
     state = request.app.state
-    decoder: EventDecoder | None = getattr(state, "decoder", None)
-    if decoder is None:
-        with _decoder_lock:
-            settings: Settings = state.settings
-            decoder = state.decoder = EventDecoder([load_artifact(settings.artifacts_dir, LEDGER).abi])
-    return decoder
+    value: T | None = getattr(state, name, None)
+    if value is None:
+        with _build_lock:
+            value = getattr(state, name, None)
+            if value is None:
+                value = build(state.settings)
+                setattr(state, name, value)
+    return value
+
+
+async def get_decoder(request: Request) -> EventDecoder:
+    """The event decoder of the ledger's ABI."""
+    return kept(request, "decoder", lambda settings: EventDecoder([load_artifact(settings.artifacts_dir, LEDGER).abi]))
 
 
 def get_chain_source(request: Request) -> ChainSource:
-    """What the verifier reads (the node and the recorded deployment), built on first use, then kept."""
-    state = request.app.state
-    source: ChainSource | None = getattr(state, "chain_source", None)
-    if source is None:
-        with _decoder_lock:
-            settings: Settings = state.settings
-            source = state.chain_source = chain_source(settings, connect(settings.rpc_url))
-    return source
+    """What the verifier reads (the node and the recorded deployment)."""
+    return kept(request, "chain_source", lambda settings: chain_source(settings, connect(settings.rpc_url)))
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
