@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from statistics import fmean
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import SecretStr
 from rich.console import Console
@@ -56,6 +56,7 @@ from scripts.bench.seeding import anvil, environment  # noqa: E402
 
 DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "verify.json"
 TARGET_VERIFY_MS, TARGET_BUNDLE_MS, TARGET_SPEEDUP = 100.0, 50.0, 5.0  # the issue's, per process
+T = TypeVar("T")
 MEASURES = ("verify", "bundle_verify", "naive")
 HOW = {
     "verify": "`procledger verify process`: ledger.verify.verify_process(chain_source(settings, w3), ocid) against "
@@ -120,9 +121,10 @@ def _completed(state: ReplayedState, proc: Proc) -> bool:
     return process is not None and process["stage"] == "completed" and len(payments) == len(proc.milestones)
 
 
-def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
+def _timed(call: Callable[..., T], *args: Any) -> tuple[float, T]:
+    """Milliseconds `call(*args)` took, and what it returned."""
     started = time.perf_counter()
-    result = call()
+    result = call(*args)
     return (time.perf_counter() - started) * 1_000, result
 
 
@@ -142,7 +144,7 @@ def measure(
     processes: Sequence[Proc], show: Display,
 ) -> dict[str, Any]:  # fmt: skip
     """Each measure once per process, interleaved (after one unmeasured round on the first process)."""
-    w3, names = source.w3, {event_topic(e): str(e["name"]) for e in contract.abi if e.get("type") == "event"}
+    w3, names = source.w3, {event_topic(e): str(e.get("name")) for e in contract.abi if e.get("type") == "event"}
     runs: dict[str, Callable[[Proc], Any]] = {
         "verify": lambda p: verify_process(source, p.ocid),
         "bundle_verify": lambda p: bundle_verify(bundles[p.ocid], decoder),
@@ -156,14 +158,14 @@ def measure(
     load = os.getloadavg()[0]
     for done, proc in enumerate(processes):
         show(f"measuring: {done:,}/{len(processes):,} processes", done, len(processes))
-        ms, state = _timed(lambda p=proc: runs["verify"](p))
+        ms, state = _timed(runs["verify"], proc)
         times["verify"].append(ms)
         passed["verify_completed"] += _completed(state, proc)
         counts["verify_replayed"].append(state.events)
-        ms, (events, bundle_state) = _timed(lambda p=proc: runs["bundle_verify"](p))
+        ms, (events, bundle_state) = _timed(runs["bundle_verify"], proc)
         times["bundle_verify"].append(ms)
         passed["bundle_completed"] += _completed(bundle_state, proc)
-        ms, naive_events = _timed(lambda p=proc: runs["naive"](p))
+        ms, naive_events = _timed(runs["naive"], proc)
         times["naive"].append(ms)
         counts["planned"].append(planned_events(proc))
         counts["bundle"].append(events)
@@ -215,7 +217,7 @@ def run(options: argparse.Namespace, show: Display) -> dict[str, Any]:
             bundles, export_ms, sizes = {}, [], []
             for done, proc in enumerate(city.processes):
                 show(f"exporting: {done:,}/{size:,} bundles", done, size)
-                ms, (_, text) = _timed(lambda p=proc: export_process(settings, w3, p.ocid))
+                ms, (_, text) = _timed(export_process, settings, w3, proc.ocid)
                 bundles[proc.ocid] = scratch / f"bundle-{done}.json"
                 bundles[proc.ocid].write_text(text)
                 export_ms.append(ms)
@@ -261,8 +263,15 @@ def _result(
             "bundle_verify_speedup": _target("naive ms over bundle ms", TARGET_SPEEDUP, naive_ms / bundle_ms, False),
         },
         "checks": checks,
-        "how": HOW | {"order": "per process: verify, bundle_verify, naive; one unmeasured round first"},
-        "chain": chain | {"processes_seeded": size, "kind": "full open-tender lifecycles only"},
+        "how": HOW
+        | {"order": "per process: verify, bundle_verify, naive; one unmeasured round first"}
+        | {"percentiles": "nearest rank over the N processes: below 100 processes p99 is the slowest one"},
+        "chain": chain
+        | {"processes_seeded": size, "kind": "full open-tender lifecycles only"}
+        | {
+            # A bundle carries each of its transactions' whole receipt: batched seeding makes them (and it) bigger.
+            "events_per_transaction": round(chain["events"] / chain["transactions"], 1)
+        },
         "load_average_1min": {"before": round(load_before, 2), "after": round(load_after, 2)},
         "elapsed_seconds": {k: round(v, 2) for k, v in seconds.items()}
         | {"total": round(time.perf_counter() - started, 1)},
