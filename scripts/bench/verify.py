@@ -52,7 +52,7 @@ from scripts.bench.api import Display, _counts  # noqa: E402
 from scripts.bench.city import Proc, plan_city, seed  # noqa: E402
 from scripts.bench.gas import free_port  # noqa: E402
 from scripts.bench.loadgen import _percentile  # noqa: E402
-from scripts.bench.seeding import anvil, environment  # noqa: E402
+from scripts.bench.seeding import anvil, environment, print_verdicts  # noqa: E402
 
 DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "verify.json"
 TARGET_VERIFY_MS, TARGET_BUNDLE_MS, TARGET_SPEEDUP = 100.0, 50.0, 5.0  # the issue's, per process
@@ -293,12 +293,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(
             f"{name:<14} mean {figures['mean']:8.2f} ms  p50 {figures['p50']:8.2f} ms  p99 {figures['p99']:8.2f} ms"
         )
-    for key, item in result["targets"].items():
-        console.print(f"target {key}: {item['measured']:,} against {item['limit']:,}: {item['status'].upper()}")
-    for key in [key for key, ok in result["checks"].items() if not ok]:
-        console.print(f"[bold red]CHECK FAILED[/] {key}")
-    console.print(f"wrote {options.out} in {result['elapsed_seconds']['total']:.1f} s")
-    return 0 if all(result["checks"].values()) else 1
+    return print_verdicts(console, result, options.out, result["elapsed_seconds"]["total"])
 
 
 if __name__ == "__main__":

@@ -6,30 +6,20 @@ the node and from its bundle, and the three ways saw the events the plan implies
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.bench.scripts import load_bench_script
+from tests.bench.scripts import load_bench_script, run_bench_script
 
 PROCESSES = 3
 MEASURES = ("verify", "bundle_verify", "naive", "export")
 
 
-def _load_script() -> ModuleType:
-    return load_bench_script("verify")
-
-
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out: Path = tmp_path_factory.mktemp("bench") / "results" / "verify.json"
-    code = _load_script().main(["--processes", str(PROCESSES), "--out", str(out)])
-    loaded: dict[str, Any] = json.loads(out.read_text())
-    assert code == 0, loaded["checks"]
-    return loaded
+    out = tmp_path_factory.mktemp("bench") / "results" / "verify.json"
+    return run_bench_script("verify", out, "--processes", str(PROCESSES))
 
 
 def test_the_promised_keys_hold_positive_milliseconds(result: dict[str, Any]) -> None:
@@ -73,7 +63,7 @@ def test_targets_state_limit_measurement_and_verdict(result: dict[str, Any]) -> 
 
 
 def test_bad_arguments_are_refused() -> None:
-    script = _load_script()
+    script = load_bench_script("verify")
     assert script.parse_args(["--processes", "7"]).processes == 7
     for argv in (["--processes", "0"], ["--processes", "-3"], ["--processes", "many"], ["--processes", "5001"]):
         with pytest.raises(SystemExit):
