@@ -390,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 console.log(f"projection: seeding {later:,} processes should take about {per_process * later / 60:.0f} "
                             f"min ({per_process * 1_000:.1f} ms a process at {size:,})")  # fmt: skip
     targets, checks = evaluate(runs, results)
-    result = {
+    result: dict[str, Any] = {
         "results": results, "runs": runs, "targets": targets, "checks": checks,
         "load": {"generator": "scripts/bench/loadgen.py: asyncio, HTTP/1.1 keep-alive, closed loop, one process",
                  "concurrency": options.concurrency, "warmup_s": options.warmup, "duration_s": options.duration},

@@ -214,21 +214,24 @@ def run(options: argparse.Namespace, show: Display) -> dict[str, Any]:
             finally:
                 engine.dispose()
             seconds["indexing"] = time.perf_counter() - clock
-            bundles, export_ms, sizes = {}, [], []
+            bundles, export_ms = {}, []
+            sizes: dict[str, list[int]] = {"bundle": [], "receipt_proofs": [], "receipts": []}
             for done, proc in enumerate(city.processes):
                 show(f"exporting: {done:,}/{size:,} bundles", done, size)
-                ms, (_, text) = _timed(export_process, settings, w3, proc.ocid)
+                ms, (bundle, text) = _timed(export_process, settings, w3, proc.ocid)
                 bundles[proc.ocid] = scratch / f"bundle-{done}.json"
                 bundles[proc.ocid].write_text(text)
                 export_ms.append(ms)
-                sizes.append(len(text.encode()))
+                sizes["bundle"].append(len(text.encode()))
+                sizes["receipt_proofs"].append(len(json.dumps(bundle["receipts"], separators=(",", ":"))))
+                sizes["receipts"].append(len(bundle["receipts"]))
             source, decoder = chain_source(settings, w3), bundle_decoder(settings)
             measured = measure(source, decoder, ledger.contract, deployment.start_block, bundles, city.processes, show)
     return _result(size, measured, export_ms, sizes, chain | {"events": indexed.events}, seconds, started, env)
 
 
 def _result(
-    size: int, measured: dict[str, Any], export_ms: list[float], sizes: list[int], chain: dict[str, int],
+    size: int, measured: dict[str, Any], export_ms: list[float], sizes: dict[str, list[int]], chain: dict[str, int],
     seconds: dict[str, float], started: float, env: dict[str, Any],
 ) -> dict[str, Any]:  # fmt: skip
     times, counts, passed = measured["times"], measured["counts"], measured["passed"]
@@ -255,7 +258,10 @@ def _result(
         "ratio_naive_over_bundle_verify": round(naive_ms / bundle_ms, 2),
         "events_per_process": _summary(counts["bundle"], 1),
         "verify_replayed_events_per_process": _summary(counts["verify_replayed"], 1),
-        "bundle_bytes_per_process": _summary(sizes, 0),
+        "bundle_bytes_per_process": _summary(sizes["bundle"], 0),
+        # the receipts' Merkle-Patricia proofs, each ending in the whole receipt (every log of its multicall)
+        "bundle_receipt_proof_bytes_per_process": _summary(sizes["receipt_proofs"], 0),
+        "bundle_receipts_per_process": _summary(sizes["receipts"], 1),
         "targets": {
             "verify_ms_per_process": _target("verify process, mean ms", TARGET_VERIFY_MS, verify_ms, True),
             "bundle_verify_ms_per_process": _target("proof verify, mean ms", TARGET_BUNDLE_MS, bundle_ms, True),

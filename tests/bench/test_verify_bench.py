@@ -45,7 +45,8 @@ def test_every_process_verified_with_the_events_of_a_full_lifecycle(result: dict
     events = result["events_per_process"]
     assert 18 <= events["min"] <= events["max"] <= 23  # a full lifecycle, its budget commitment included
     assert result["verify_replayed_events_per_process"]["min"] >= events["min"]  # with its line's and parties'
-    assert result["bundle_bytes_per_process"]["min"] > 1_000
+    assert result["bundle_bytes_per_process"]["min"] > result["bundle_receipt_proof_bytes_per_process"]["max"] > 0
+    assert 1 <= result["bundle_receipts_per_process"]["min"] <= events["min"]  # a receipt per transaction
     assert result["chain"]["processes_seeded"] == PROCESSES and result["chain"]["events"] > PROCESSES * 18
 
 
