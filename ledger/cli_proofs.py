@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from sqlalchemy.orm import Session
+from web3 import Web3
 
 from ledger.chain.artifacts import load_artifact
 from ledger.chain.client import connect
@@ -54,15 +55,8 @@ def export(
     """Write one self-contained JSON file that proves the process's events and its anchored documents."""
     settings = settings_from_environment()
     w3 = connect(settings.rpc_url)
-    deployment = live_deployment(settings, w3)
-    decoder = _decoder(settings)
-    contract = deployment.address_of(LEDGER)
     with console.status(f"Gathering the events of {ocid} and proving their receipts…"):
-        process_id, batch = process_id_of(ocid), settings.index_batch_blocks
-        events = process_logs(w3, decoder, contract, process_id, deployment.start_block, batch)
-        batches = _document_batches(settings, deployment.chain_id, [decoder.decode(log) for log in events])
-        bundle = export_bundle(w3, decoder, deployment.chain_id, contract, ocid, events, batches)
-        text = dump_bundle(bundle)
+        bundle, text = export_process(settings, w3, ocid)
     out.write_text(text)
     console.print(
         f"wrote {out}: {len(bundle['events'])} event(s) in {len(bundle['blocks'])} block(s), "
@@ -79,7 +73,7 @@ def verify(
 ) -> None:
     """Check a bundle offline: headers, receipt proofs, logs, events and document proofs (--rpc: canonical too)."""
     settings = settings_from_environment()
-    decoder = _decoder(settings)
+    decoder = bundle_decoder(settings)
     try:
         bundle = load_bundle(bundle_file.read_text())
         verified = verify_bundle(bundle, decoder, chain_id=chain_id, contract=contract)
@@ -94,6 +88,19 @@ def verify(
     except OSError as error:
         raise ConfigurationError(f"cannot read {bundle_file} ({error.strerror}); check the path") from error
     _summary(verified, state, rpc)
+
+
+def export_process(settings: Settings, w3: Web3, ocid: str) -> tuple[dict[str, Any], str]:
+    """The bundle of process `ocid` from the node `w3` (its anchored batches' leaves from the document store), and
+    its JSON text."""
+    deployment = live_deployment(settings, w3)
+    decoder = bundle_decoder(settings)
+    contract = deployment.address_of(LEDGER)
+    process_id, batch = process_id_of(ocid), settings.index_batch_blocks
+    events = process_logs(w3, decoder, contract, process_id, deployment.start_block, batch)
+    batches = _document_batches(settings, deployment.chain_id, [decoder.decode(log) for log in events])
+    bundle = export_bundle(w3, decoder, deployment.chain_id, contract, ocid, events, batches)
+    return bundle, dump_bundle(bundle)
 
 
 def _summary(verified: VerifiedBundle, state: ReplayedState, rpc: str | None) -> None:
@@ -113,7 +120,8 @@ def _summary(verified: VerifiedBundle, state: ReplayedState, rpc: str | None) ->
     Console().print(table)
 
 
-def _decoder(settings: Settings) -> EventDecoder:
+def bundle_decoder(settings: Settings) -> EventDecoder:
+    """The decoder bundles are checked with: the ledger's ABI."""
     return EventDecoder([load_artifact(settings.artifacts_dir, LEDGER).abi])
 
 

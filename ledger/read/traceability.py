@@ -185,7 +185,10 @@ def _organisation_known(session: Session, org_id: str) -> bool:
 
 
 def _newest_block_time(session: Session) -> int | None:
-    newest = session.execute(select(Block.timestamp).order_by(Block.number.desc()).limit(1)).scalar()
+    # In the order of blocks' unique (chain id, number) index, so the newest is read, not found by sorting them all
+    newest = session.execute(
+        select(Block.timestamp).order_by(Block.chain_id.desc(), Block.number.desc()).limit(1)
+    ).scalar()
     return int(newest) if newest is not None else None
 
 

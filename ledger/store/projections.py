@@ -105,9 +105,14 @@ class Process(EventRef, Base):
     __table_args__ = (
         UniqueConstraint("chain_id", "process_id"),
         Index(None, "ocid"),
-        Index(None, "budget_id"),
-        Index(None, "chain_id", "purchaser_org"),
-        Index(None, "chain_id", "supplier_org"),
+        Index(None, "doc_hash"),
+        # Listings and traces filter by one of these and page in chain order: each index hands rows over in that
+        # order, so a page reads its rows and stops, however many processes the mirror holds.
+        Index(None, "block_number", "log_index"),
+        Index(None, "budget_id", "block_number", "log_index"),
+        Index(None, "purchaser_org", "block_number", "log_index"),
+        Index(None, "supplier_org", "block_number", "log_index"),
+        Index(None, "stage", "block_number", "log_index"),
         derived("process", "process_id"),
     )
 
@@ -214,6 +219,7 @@ class ContractRow(EventRef, Base):
     __table_args__ = (
         UniqueConstraint("chain_id", "process_id"),
         Index(None, "contract_id"),
+        Index(None, "process_id"),  # a trace reads a page of processes' contracts by process id alone
         derived("process", "process_id"),
     )
 
@@ -256,7 +262,11 @@ class Milestone(EventRef, Base):
     paid on it (the ref is the signing or amendment that scheduled it)."""
 
     __tablename__ = "milestones"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "milestone_id"), derived("process", "process_id"))
+    __table_args__ = (
+        UniqueConstraint("chain_id", "process_id", "milestone_id"),
+        Index(None, "process_id"),  # a trace reads a page of processes' milestones by process id alone
+        derived("process", "process_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)
@@ -281,7 +291,11 @@ class Payment(EventRef, Base):
     supplier organisation: what the milestone has paid after it, and the contract's cumulative paid."""
 
     __tablename__ = "payments"
-    __table_args__ = (UniqueConstraint("chain_id", "process_id", "payment_id"), derived("process", "process_id"))
+    __table_args__ = (
+        UniqueConstraint("chain_id", "process_id", "payment_id"),
+        Index(None, "process_id"),  # a trace reads a page of processes' payments by process id alone
+        derived("process", "process_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     chain_id: Mapped[int] = mapped_column(BigInteger)

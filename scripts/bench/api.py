@@ -55,7 +55,7 @@ from ledger.store.models import RawLog  # noqa: E402
 from ledger.store.projections import Process  # noqa: E402
 from scripts.bench.city import SEARCH_WORDS, STAGE_OF_KIND, City, plan_city, seed, store_documents  # noqa: E402
 from scripts.bench.gas import free_port  # noqa: E402
-from scripts.bench.seeding import anvil, environment  # noqa: E402
+from scripts.bench.seeding import anvil, environment, print_verdicts  # noqa: E402
 
 DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "api.json"
 LOADGEN = PROJECT_DIR / "scripts" / "bench" / "loadgen.py"
@@ -390,7 +390,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 console.log(f"projection: seeding {later:,} processes should take about {per_process * later / 60:.0f} "
                             f"min ({per_process * 1_000:.1f} ms a process at {size:,})")  # fmt: skip
     targets, checks = evaluate(runs, results)
-    result = {
+    result: dict[str, Any] = {
         "results": results, "runs": runs, "targets": targets, "checks": checks,
         "load": {"generator": "scripts/bench/loadgen.py: asyncio, HTTP/1.1 keep-alive, closed loop, one process",
                  "concurrency": options.concurrency, "warmup_s": options.warmup, "duration_s": options.duration},
@@ -402,12 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for r in results:
         console.print(f"{r['processes']:>7,} {r['endpoint']:<12} p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms  "
                       f"{r['rps']:8,.1f} req/s  errors {r['errors']}")  # fmt: skip
-    for key, item in targets.items():
-        console.print(f"target {key}: {item['measured']:,} against {item['limit']:,}: {item['status'].upper()}")
-    for key in [key for key, ok in checks.items() if not ok]:
-        console.print(f"[bold red]CHECK FAILED[/] {key}")
-    console.print(f"wrote {options.out} in {result['elapsed_seconds']:.1f} s")
-    return 0 if all(checks.values()) else 1
+    return print_verdicts(console, result, options.out, result["elapsed_seconds"])
 
 
 if __name__ == "__main__":

@@ -59,7 +59,15 @@ from ledger.settings import DEV_MNEMONIC, Settings  # noqa: E402
 from ledger.store.database import make_engine, upgrade_schema  # noqa: E402
 from scripts.bench.gas import free_port  # noqa: E402
 from scripts.bench.gas_lifecycle import chain_time, document  # noqa: E402
-from scripts.bench.seeding import Status, anvil, batches, encoder, environment, send_all  # noqa: E402
+from scripts.bench.seeding import (  # noqa: E402
+    Status,
+    anvil,
+    batches,
+    encoder,
+    environment,
+    print_verdicts,
+    send_all,
+)
 
 DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "indexer.json"
 POSTGRES_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -361,12 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     options.out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
     rates = [f"{key.removesuffix('_events_per_s')} {value:,.0f}" for key, value in result.items() if "_per_s" in key]
     console.print(f"{result['events']:,} events; events/s: {', '.join(rates)}; ratio {result['ratio']}x")
-    for key, item in result["targets"].items():
-        console.print(f"target {key}: {item['measured']:,} against ≥ {item['limit']:,}: {item['status'].upper()}")
-    for key in [key for key, ok in result["checks"].items() if not ok]:
-        console.print(f"[bold red]CHECK FAILED[/] {key}")
-    console.print(f"wrote {options.out} in {result['elapsed_seconds']['total']:.1f} s")
-    return 0 if all(result["checks"].values()) else 1
+    return print_verdicts(console, result, options.out, result["elapsed_seconds"]["total"])
 
 
 if __name__ == "__main__":

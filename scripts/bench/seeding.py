@@ -1,7 +1,8 @@
 """Seeding a fresh chain fast, for the benchmarks: an in-memory anvil, calldata encoded by hand, writes grouped into
 batched `multicall`s, signed locally and sent without waiting, then every receipt required to succeed.
 
-Shared by scripts/bench/indexer.py and scripts/bench/api.py, with the description of the machine they ran on.
+Shared by scripts/bench/indexer.py, api.py and verify.py, with the description of the machine they ran on and the
+printed verdicts.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import platform
 import sqlite3
 import subprocess
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ import sqlalchemy
 import web3
 from eth_abi.abi import encode as abi_encode
 from eth_account.signers.local import LocalAccount
+from rich.console import Console
 from web3 import Web3
 from web3.contract import Contract
 from web3.types import RPCEndpoint
@@ -161,3 +163,14 @@ def environment() -> dict[str, Any]:
     versions |= {"sqlite": sqlite3.sqlite_version, "anvil": anvil_version.strip().split("\n")[0]}
     git = {"commit": _git("rev-parse", "HEAD"), "ledger_modified": bool(_git("status", "--porcelain", "--", "ledger"))}
     return {"date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **machine, "versions": versions, "git": git}
+
+
+def print_verdicts(console: Console, result: Mapping[str, Any], out: Path, seconds: float) -> int:
+    """Each target's measurement against its limit, each failed check and where the JSON went; the exit code: 1
+    when a check failed, else 0."""
+    for key, item in result["targets"].items():
+        console.print(f"target {key}: {item['measured']:,} against {item['limit']:,}: {item['status'].upper()}")
+    for key in [key for key, ok in result["checks"].items() if not ok]:
+        console.print(f"[bold red]CHECK FAILED[/] {key}")
+    console.print(f"wrote {out} in {seconds:.1f} s")
+    return 0 if all(result["checks"].values()) else 1

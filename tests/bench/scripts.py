@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
+from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 from tests.helpers import PROJECT_DIR
 
@@ -17,3 +20,11 @@ def load_bench_script(name: str) -> ModuleType:
     sys.modules[spec.name] = module  # dataclasses look their module up while the file executes
     spec.loader.exec_module(module)
     return module
+
+
+def run_bench_script(name: str, out: Path, *argv: str) -> dict[str, Any]:
+    """Run scripts/bench/`name`.py in-process with `argv --out out`; the JSON it wrote, once it exited 0."""
+    code = load_bench_script(name).main([*argv, "--out", str(out)])
+    loaded: dict[str, Any] = json.loads(out.read_text())
+    assert code == 0, loaded["checks"]
+    return loaded

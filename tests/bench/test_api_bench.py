@@ -6,14 +6,13 @@ expected shape, the mirror holds the planned city, and full lifecycles have 15 e
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.bench.scripts import load_bench_script
+from tests.bench.scripts import load_bench_script, run_bench_script
 
 PROCESSES = 50
 ENDPOINTS = {"timeline", "search", "traceability", "trivial"}
@@ -31,11 +30,7 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(out: Path, kept: Path, workers: int) -> dict[str, Any]:
     argv = ["--processes", str(PROCESSES), "--duration", "1", "--warmup", "0.5", "--concurrency", "2"]
-    argv += ["--out", str(out), "--keep", str(kept), "--workers", str(workers)]
-    code = _load_script().main(argv)
-    loaded: dict[str, Any] = json.loads(out.read_text())
-    assert code == 0, loaded["checks"]
-    return loaded
+    return run_bench_script("api", out, *argv, "--keep", str(kept), "--workers", str(workers))
 
 
 @pytest.fixture(scope="module")

@@ -6,14 +6,12 @@ and the project's indexer stored exactly the chain's logs and the projection row
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
 
-from tests.bench.scripts import load_bench_script
+from tests.bench.scripts import load_bench_script, run_bench_script
 
 EVENTS = 2_000
 RATES = ("indexer_events_per_s", "naive_events_per_s", "ratio", "raw_get_logs_events_per_s")
@@ -25,11 +23,8 @@ def _load_script() -> ModuleType:
 
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    out: Path = tmp_path_factory.mktemp("bench") / "results" / "indexer.json"
-    code = _load_script().main(["--events", str(EVENTS), "--no-postgres", "--out", str(out)])
-    loaded: dict[str, Any] = json.loads(out.read_text())
-    assert code == 0, loaded["checks"]
-    return loaded
+    out = tmp_path_factory.mktemp("bench") / "results" / "indexer.json"
+    return run_bench_script("indexer", out, "--events", str(EVENTS), "--no-postgres")
 
 
 def test_the_promised_keys_hold_positive_rates(result: dict[str, Any]) -> None:

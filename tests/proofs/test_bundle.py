@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import rlp
 
 from ledger.chain.client import connect
 from ledger.chain.deployment import LEDGER, Deployment
@@ -26,6 +27,8 @@ from ledger.indexer.decode import EventDecoder
 from ledger.proofs.bundle import dump_bundle, load_bundle
 from ledger.proofs.bundle_export import process_id_of, process_logs
 from ledger.proofs.bundle_verify import verify_bundle
+from ledger.proofs.headers import header_hash
+from ledger.proofs.receipts import receipt_proofs
 from tests.api.conftest import DemoChain
 from tests.api.lifecycle import ANCHORED
 from tests.proofs.conftest import DEMO_OCIDS, LIFECYCLE, without_block
@@ -133,6 +136,55 @@ def test_a_missing_receipt_is_caught(lifecycle_bundle: Callable[[], Bundle], dec
     )
 
 
+def test_a_receipt_status_byte_changed_to_failure_breaks_its_proof(
+    lifecycle_bundle: Callable[[], Bundle], decoder: EventDecoder
+) -> None:
+    bundle = lifecycle_bundle()
+    payment = bundle["events"][_event_index(bundle, decoder, "PaymentRecorded")]
+    where = (payment["block_number"], payment["tx_index"])
+    receipt = next(r for r in bundle["receipts"] if (r["block_number"], r["tx_index"]) == where)
+    leaf = rlp.decode(bytes.fromhex(receipt["proof"][-1][2:]))
+    value = leaf[-1]
+    typed = value[0] < 0x7F
+    fields = rlp.decode(value[1:] if typed else value)
+    assert fields[0] == b"\x01", "the payment's transaction succeeded"
+    body = rlp.encode([b"", *fields[1:]])  # status 0: the transaction reverted
+    leaf[-1] = (value[:1] + body) if typed else body
+    receipt["proof"][-1] = "0x" + rlp.encode(leaf).hex()
+    _rejects(
+        bundle,
+        decoder,
+        ReceiptProofError,
+        rf"expected proof nodes leading from receiptsRoot 0x[0-9a-f]{{64}} to the receipt of block "
+        rf"{receipt['block_number']} tx index {receipt['tx_index']}, got nodes \[.*\] that do not",
+    )
+
+
+def test_a_failed_receipt_proven_under_a_rebuilt_header_is_caught_by_its_status(
+    proof_chain: DemoChain, lifecycle_bundle: Callable[[], Bundle], decoder: EventDecoder
+) -> None:
+    # The forger rebuilds everything offline can check: the receipts trie with the payment's status set to 0, its
+    # receiptsRoot in the header and the header's hash. Only the status check is left to catch it.
+    bundle = lifecycle_bundle()
+    payment = bundle["events"][_event_index(bundle, decoder, "PaymentRecorded")]
+    number, index = payment["block_number"], payment["tx_index"]
+    w3 = connect(proof_chain.settings.rpc_url)
+    receipts = w3.provider.make_request("eth_getBlockReceipts", [hex(number)])["result"]  # type: ignore[arg-type]
+    receipts[index] = {**receipts[index], "status": "0x0"}
+    root, proofs = receipt_proofs(receipts, [index])
+    entry = next(r for r in bundle["receipts"] if (r["block_number"], r["tx_index"]) == (number, index))
+    entry["proof"] = proofs[index]
+    block = next(b for b in bundle["blocks"] if int(b["header"]["number"], 16) == number)
+    block["header"]["receiptsRoot"] = root
+    block["hash"] = "0x" + header_hash(block["header"]).hex()
+    _rejects(
+        bundle,
+        decoder,
+        ReceiptProofError,
+        rf"^expected a successful receipt at block {number} tx index {index}, got status 0$",
+    )
+
+
 def test_a_changed_log_data_is_caught(lifecycle_bundle: Callable[[], Bundle], decoder: EventDecoder) -> None:
     bundle = lifecycle_bundle()
     index = _event_index(bundle, decoder, "PaymentRecorded")
@@ -216,6 +268,60 @@ def test_reordered_events_are_caught(lifecycle_bundle: Callable[[], Bundle], dec
     bundle = lifecycle_bundle()
     bundle["events"][6], bundle["events"][7] = bundle["events"][7], bundle["events"][6]
     _rejects(bundle, decoder, BundleScopeError, r"event 7 .*expected events in chain order")
+
+
+def test_a_duplicated_event_is_caught(lifecycle_bundle: Callable[[], Bundle], decoder: EventDecoder) -> None:
+    bundle = lifecycle_bundle()
+    index = _event_index(bundle, decoder, "PaymentRecorded")
+    bundle["events"].insert(index + 1, dict(bundle["events"][index]))
+    event = bundle["events"][index]
+    _rejects(
+        bundle,
+        decoder,
+        BundleScopeError,
+        rf"^event {index + 1} .*: expected events in chain order, after block {event['block_number']} tx index "
+        rf"{event['tx_index']} log {event['log_index']}, got one that is not later$",
+    )
+
+
+def test_an_event_moved_into_another_block_of_the_bundle_is_caught(
+    lifecycle_bundle: Callable[[], Bundle], decoder: EventDecoder
+) -> None:
+    bundle = lifecycle_bundle()
+    index = _event_index(bundle, decoder, "PaymentRecorded")
+    event, before = bundle["events"][index], bundle["events"][index - 1]
+    assert before["block_number"] < event["block_number"] and (before["tx_index"], before["position"]) == (0, 0)
+    event["block_number"] = before["block_number"]  # the block, and so the header and receipt, of the event before
+    _rejects(bundle, decoder, BundleScopeError, rf"^event {index} .*: expected events in chain order")
+    event["log_index"] = before["log_index"] + 1  # a later log of that block: its receipt holds another log there
+    event["position"] = 1
+    _rejects(
+        bundle,
+        decoder,
+        LogNotInReceiptError,
+        rf"^event {index} .*: expected .*at (log )?position 1 in the receipt of block {before['block_number']} "
+        r"tx index 0",
+    )
+
+
+def test_a_block_swapped_for_another_block_of_the_chain_is_caught(
+    bundle_files: dict[str, Path], lifecycle_bundle: Callable[[], Bundle], decoder: EventDecoder
+) -> None:
+    bundle = lifecycle_bundle()
+    other = json.loads(bundle_files[DEMO_OCIDS[2]].read_text())
+    ours = {int(b["header"]["number"], 16) for b in bundle["blocks"]}
+    swapped_in = next(b for b in reversed(other["blocks"]) if int(b["header"]["number"], 16) not in ours)
+    position = len(bundle["blocks"]) // 2
+    swapped_out = int(bundle["blocks"][position]["header"]["number"], 16)
+    bundle["blocks"][position] = swapped_in  # a real, correctly hashed header, of another block
+    bundle["blocks"].sort(key=lambda b: int(b["header"]["number"], 16))
+    tx_index = next(r["tx_index"] for r in bundle["receipts"] if r["block_number"] == swapped_out)
+    _rejects(
+        bundle,
+        decoder,
+        ReceiptProofError,
+        rf"^expected a header for block {swapped_out} \(receipt of tx index {tx_index}\), got none$",
+    )
 
 
 def test_an_event_of_another_process_is_caught(
@@ -305,6 +411,35 @@ def test_a_changed_document_proof_sibling_is_caught(
         decoder,
         DocumentProofError,
         rf"document {document['sha256']} \(leaf 0 .*\): expected root 0x[0-9a-f]{{64}}, got 0x",
+    )
+
+
+def test_a_document_proof_checked_against_another_anchored_root_is_caught(
+    lifecycle_bundle: Callable[[], Bundle], decoder: EventDecoder
+) -> None:
+    bundle = lifecycle_bundle()
+    document = next(d for d in bundle["documents"] if d["sha256"] == "0x" + ANCHORED[0].hex())
+    other = next(d for d in bundle["documents"] if d["anchor"] != document["anchor"])
+    document["anchor"] = other["anchor"]  # another batch the bundle proves anchored: its root, not this one's
+    _rejects(
+        bundle,
+        decoder,
+        DocumentProofError,
+        rf"document {document['sha256']} \(leaf 0 of the batch anchored at block {other['anchor']['block_number']} "
+        rf"log {other['anchor']['log_index']}\): expected (root 0x[0-9a-f]{{64}}, got 0x|a proof of \d+ hashes)",
+    )
+
+
+def test_a_reordered_document_proof_is_caught(lifecycle_bundle: Callable[[], Bundle], decoder: EventDecoder) -> None:
+    bundle = lifecycle_bundle()
+    document = max(bundle["documents"], key=lambda d: len(d["audit_path"]))
+    assert len(document["audit_path"]) > 1
+    document["audit_path"].reverse()
+    _rejects(
+        bundle,
+        decoder,
+        DocumentProofError,
+        rf"document {document['sha256']} \(leaf \d+ .*\): expected root 0x[0-9a-f]{{64}}, got 0x",
     )
 
 

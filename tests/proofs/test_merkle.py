@@ -171,6 +171,16 @@ def test_forged_root_is_refused_naming_both_roots() -> None:
     assert str(caught.value) == f"expected root 0x{forged.hex()}, got 0x{ROOT.hex()}"
 
 
+def test_a_valid_proof_checked_against_another_batchs_root_is_refused_naming_both_roots() -> None:
+    # Another real batch of the same size, holding the same document at the same index: only its last leaf differs.
+    other_root = merkle_root([*DOCS[:-1], hashlib.sha256(b"another last document").digest()])
+    assert other_root != ROOT
+    verify_inclusion(DOCS[INDEX], INDEX, SIZE, PROOF, ROOT)
+    with pytest.raises(VerificationError) as caught:
+        verify_inclusion(DOCS[INDEX], INDEX, SIZE, PROOF, other_root)
+    assert str(caught.value) == f"expected root 0x{other_root.hex()}, got 0x{ROOT.hex()}"
+
+
 @pytest.mark.parametrize(
     ("index", "size", "proof", "message"),
     [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from ledger.errors import DocumentVerificationError
 from ledger.proofs.merkle import merkle_root
 from ledger.verify import MANIFEST, ChainSource, verify_documents
+from tests.api.lifecycle import ANCHORED
 from tests.verify.folder import write_demo_documents
 
 
@@ -43,6 +45,20 @@ def test_a_leaf_list_reordered_in_the_manifest_gives_another_root_and_is_refused
     leaves[0], leaves[1] = leaves[1], leaves[0]
     (tmp_path / MANIFEST).write_text(json.dumps(manifest))
     with pytest.raises(DocumentVerificationError, match=r"expected the leaves of .* to give root 0x.*, got 0x"):
+        verify_documents(source, tmp_path)
+
+
+def test_a_batch_claiming_another_anchored_root_is_refused_naming_both_roots(
+    source: ChainSource, tmp_path: Path
+) -> None:
+    write_demo_documents(tmp_path)
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    batch = manifest["batches"][0]
+    ours = batch["root"]
+    batch["root"] = "0x" + merkle_root(list(ANCHORED)).hex()  # the lifecycle's batch, anchored by the same purchaser
+    (tmp_path / MANIFEST).write_text(json.dumps(manifest))
+    expected = f"expected the leaves of {MANIFEST} to give root {batch['root']}, got {ours}"
+    with pytest.raises(DocumentVerificationError, match=f"^{re.escape(expected)}$"):
         verify_documents(source, tmp_path)
 
 
