@@ -73,8 +73,15 @@ def _when(moment: object) -> str:
 
 def show_demo_access(access: list[DemoAccess]) -> None:
     """Which demo organisation is which: label, name, id, signing address and its fresh API token."""
-    table = Table("label", "organisation", "organisation id", "signing address", "API token (shown once)")
+    table = Table("label", "organisation", "organisation id", "signing address")
+    for column in table.columns:
+        column.overflow = "fold"  # ids and addresses whole, over two lines if the terminal is narrow
     for each in access:
-        table.add_row(each.label, each.name, each.org_id, each.address, each.token)
+        table.add_row(each.label, each.name, each.org_id, each.address)
     console.print(table)
+    # One line each, never wrapped or cropped: a table cropped the tokens in an 80-column terminal, and a token
+    # cannot be shown again.
+    console.print("API tokens, shown once (send one as `Authorization: Bearer TOKEN`):")
+    for each in access:
+        console.print(f"  {each.label:<10}  {each.token}", soft_wrap=True, markup=False, highlight=False)
     console.print("demo tokens are issued afresh on every run; `procledger tokens create LABEL` issues more")
