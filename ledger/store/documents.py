@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from eth_utils.crypto import keccak
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, event, select
 from sqlalchemy.orm import Session
 
 from ledger.errors import DocumentWithdrawnError, NotFoundError
@@ -109,12 +109,17 @@ class DocumentStore:
         return _record(row)
 
     def withdraw(self, session: Session, sha256: str, reason: str) -> DocumentRecord:
-        """Delete a document's bytes and keep its row, saying when and why; a second withdrawal keeps the first's."""
+        """Mark a document withdrawn, saying when and why, and delete its bytes once the session commits; a second
+        withdrawal keeps the first's when and why (and deletes bytes a crash after a commit may have left).
+
+        Deleted at commit, not now: a transaction rolled back after this call must leave the document whole, not a
+        row that says available over bytes that are gone.
+        """
         row = _existing_row(session, sha256)
         if row.withdrawn_at is None:
             row.withdrawn_at, row.withdrawal_reason = datetime.now(UTC), reason
             session.flush()
-        self.files.delete(row.sha256)
+        _delete_at_commit(session, self.files, row.sha256)
         return _record(row)
 
     def open_content(self, session: Session, sha256: str) -> tuple[DocumentRecord, BinaryIO]:
@@ -145,6 +150,26 @@ class DocumentStore:
         row.registry_id, row.name, row.name_doc_sha256 = registry_id, name, record.sha256
         session.flush()
         return OrganisationName(org_id, registry_id, name, record.sha256)
+
+
+_PENDING_DELETIONS = "procledger.withdrawn_bytes"  # session.info key: the bytes its commit deletes
+
+
+def _delete_at_commit(session: Session, files: DocumentFiles, sha256: str) -> None:
+    pending: set[tuple[DocumentFiles, str]] = session.info.setdefault(_PENDING_DELETIONS, set())
+    pending.add((files, sha256))
+    if not event.contains(session, "after_commit", _delete_pending):
+        event.listen(session, "after_commit", _delete_pending)
+        event.listen(session, "after_rollback", _forget_pending)
+
+
+def _delete_pending(session: Session) -> None:
+    for files, sha256 in session.info.pop(_PENDING_DELETIONS, set()):
+        files.delete(sha256)
+
+
+def _forget_pending(session: Session) -> None:
+    session.info.pop(_PENDING_DELETIONS, None)
 
 
 def find_document(session: Session, sha256: str) -> DocumentRecord | None:

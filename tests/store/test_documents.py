@@ -114,6 +114,27 @@ def test_a_withdrawn_document_loses_its_bytes_keeps_its_row_and_says_when_and_wh
     assert _files(store) == []
 
 
+def test_a_withdrawal_rolled_back_keeps_the_bytes_and_a_committed_one_deletes_them(
+    engine: Engine, store: DocumentStore
+) -> None:
+    with Session(engine) as session, session.begin():
+        store.add(session, NOTICE, TEXT, "notice")
+    with Session(engine) as session:
+        with session.begin():
+            store.withdraw(session, sha(NOTICE), "entered by mistake")
+            assert len(_files(store)) == 1  # nothing deleted before the commit
+            session.rollback()
+        assert len(_files(store)) == 1
+        with session.begin():  # a later commit of the same session deletes nothing the rollback undid
+            record, stream = store.open_content(session, sha(NOTICE))
+            with stream:
+                assert stream.read() == NOTICE and record.withdrawn_at is None
+        assert len(_files(store)) == 1
+        with session.begin():
+            store.withdraw(session, sha(NOTICE), "personal data: deletion requested")
+        assert _files(store) == []
+
+
 def test_summaries_and_organisation_names_answer_for_the_known_hashes_only(
     engine: Engine, store: DocumentStore
 ) -> None:
