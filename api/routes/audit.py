@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 
+from api.chain_calls import waiting_on_chain
 from api.deps import ChainSourceDep
 from api.schemas import ErrorOut
 from api.schemas_audit import AuditOut, DifferenceOut
@@ -23,10 +24,10 @@ Ocid = Annotated[str, Path(min_length=1, max_length=128, description="the proces
     responses={404: {"model": ErrorOut, "description": "the chain holds no process with this ocid"},
                503: {"model": ErrorOut, "description": "the chain node does not answer, or nothing is deployed"}},
 )  # fmt: skip
-def audit_one_process(ocid: Ocid, request: Request, source: ChainSourceDep) -> AuditOut:
+async def audit_one_process(ocid: Ocid, request: Request, source: ChainSourceDep) -> AuditOut:
     """Replay the process from the chain (its events, its budget line's and organisations') and compare every
     derived row the mirror holds for it, field by field: `consistent` is false when any fact differs."""
-    report = audit_process(source, request.app.state.engine, ocid)
+    report = await waiting_on_chain(request, lambda: audit_process(source, request.app.state.engine, ocid))
     return AuditOut(
         ocid=ocid,
         consistent=report.consistent,

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path
+from fastapi import APIRouter, Depends, Header, Path, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import CallerDep, GatewayDep, role_required
+from api.chain_calls import waiting_on_chain
 from api.deps import SessionDep
 from api.schemas import ErrorOut, RevertOut
 from api.schemas_writes import PaymentIn, WriteOut
@@ -56,12 +57,18 @@ FinanceCaller = Annotated[Caller, Depends(role_required("finance", "POST /paymen
         **_AUTH_ERRORS,
     },
 )
-def record_payment(
-    payment: PaymentIn, key: IdempotencyKey, caller: FinanceCaller, gateway: GatewayDep, session: SessionDep
+async def record_payment(
+    payment: PaymentIn,
+    key: IdempotencyKey,
+    caller: FinanceCaller,
+    gateway: GatewayDep,
+    session: SessionDep,
+    request: Request,
 ) -> JSONResponse:
     """Record a payment for an accepted milestone (finance bureaus). Checked against the contract first; accepted
     writes answer 202 with the write's id, and GET /writes/{id} follows it to the chain."""
-    view, created = gateway.accept(session, caller.org_id, PAYMENT, payment.model_dump(), key)
+    body = payment.model_dump()
+    view, created = await waiting_on_chain(request, lambda: gateway.accept(session, caller.org_id, PAYMENT, body, key))
     return JSONResponse(_out(view).model_dump(mode="json"), status_code=202 if created else 200)
 
 
