@@ -46,4 +46,3 @@ def payment_id_of(payment_ref: str) -> bytes:
 
 
 PAYMENT = Action("payment", "finance", "recordPayment", payment_arguments)
-ACTIONS = {action.name: action for action in (PAYMENT,)}

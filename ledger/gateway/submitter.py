@@ -28,7 +28,6 @@ from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
 from ledger.chain.sender import PreparedTransaction, TransactionSender
 from ledger.errors import ContractRevertError, LedgerError
-from ledger.gateway.actions import ACTIONS
 from ledger.gateway.outbox import (
     CONFIRMED,
     FAILED,
@@ -41,6 +40,7 @@ from ledger.gateway.outbox import (
     state_counts,
     writes_in,
 )
+from ledger.gateway.registry import ACTIONS
 from ledger.store.gateway_models import OutboxWrite
 
 log = logging.getLogger(__name__)
