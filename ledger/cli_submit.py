@@ -26,7 +26,7 @@ def build_submitter(settings: Settings, w3: Web3, engine: Engine) -> Submitter:
     """The submitter over this database and chain; a write not seen by the node for 3 receipt timeouts is resent."""
     return Submitter(
         engine, open_ledger(settings, w3), Keystores.from_settings(settings), settings.confirmations,
-        resend_after=3 * settings.tx_timeout,
+        resend_after=3 * settings.tx_timeout, batch_size=settings.batch_size,
     )  # fmt: skip
 
 
