@@ -7,10 +7,11 @@ the bureau's payments). Their signing keys go into keystores, as a gateway holds
 
 Gateway run (measured): half the actions are payments (finance bureau), half milestone acceptances (purchaser),
 interleaved. A producer accepts them through the gateway's accept, many at a time (`BulkAccept`: one pre-flight
-`eth_call` per write, in JSON-RPC batches, on the pending state; queued and committed in the outbox together), while
-the submitter runs beside it in a thread (`Submitter.run`: local signing, one `multicall` per --batch-size writes of
-one organisation). The clock runs from the first write accepted to the last one confirmed, read from the outbox
-(each write's created_at and the time it was marked confirmed); p50/p99 are each write's accept-to-confirm time.
+`eth_call` per write, in JSON-RPC batches, on the pending state; queued and committed in the outbox together),
+while the submitter runs beside it in a process of its own (`Submitter.run`: local signing, one `multicall` per
+--batch-size writes of one organisation). The clock runs from the first write accepted to the last one
+confirmed, read from the outbox (each write's created_at and the time it was marked confirmed); p50/p99 are each
+write's accept-to-confirm time.
 
 Naive run, same chain, same kind of mix: one web3.py `contract.functions.f(...).transact()` per action (gas
 estimated, nonce fetched, signed locally by web3's SignAndSendRaw middleware), then its receipt awaited, on
@@ -26,9 +27,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import multiprocessing
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -260,23 +261,16 @@ def gateway_run(
     """Accept every write through the gateway while the submitter runs; figures read back from the outbox."""
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
-    keystores = Keystores.from_settings(settings)
-    bulk = BulkAccept(WriteGateway(ledger, keystores))
-    resend_after = 3 * settings.tx_timeout
-    submitter = Submitter(engine, ledger, keystores, settings.confirmations, resend_after, options.batch_size)
-    stop, errors = threading.Event(), []
-
-    def submit() -> None:
-        try:
-            submitter.run(stop, options.poll)
-        except Exception as error:  # reported in the checks: the run must not hang on a dead thread
-            errors.append(repr(error))
-
+    bulk = BulkAccept(WriteGateway(ledger, Keystores.from_settings(settings)))
+    # The submitter in a process of its own, as `procledger submit --follow` runs beside the API's workers: in a
+    # thread it would share one interpreter lock with the accepting side.
+    context = multiprocessing.get_context("fork")  # the child inherits the registry with the bench's acceptance
+    stop = context.Event()
+    submitter = context.Process(target=_submit, args=(settings, options.batch_size, options.poll, stop), daemon=True)
     accepted_task = progress.add_task("gateway: accepted", total=len(writes))
     confirmed_task = progress.add_task("gateway: confirmed", total=len(writes))
-    thread = threading.Thread(target=submit, daemon=True)
     started = time.perf_counter()
-    thread.start()
+    submitter.start()
     refused = 0
     with Session(engine) as session:
         for org, action, chunk in _chunks(writes, options.accept_chunk):
@@ -285,14 +279,16 @@ def gateway_run(
             progress.advance(accepted_task, len(chunk))
     accept_seconds = time.perf_counter() - started
     deadline = time.monotonic() + options.timeout
-    while thread.is_alive() and time.monotonic() < deadline:
-        counts = submitter.counts()
+    while submitter.is_alive() and time.monotonic() < deadline:
+        with Session(engine) as session:
+            counts = state_counts(session)
         progress.update(confirmed_task, completed=counts.get(CONFIRMED, 0))
         if counts.get(CONFIRMED, 0) + counts.get(FAILED, 0) >= len(writes) - refused:
             break
         time.sleep(0.05)
     stop.set()
-    thread.join(timeout=30)
+    submitter.join(timeout=30)
+    errors = [] if submitter.exitcode == 0 else [f"the submitter process exited with {submitter.exitcode}"]
     with Session(engine) as session:
         rows = session.execute(select(OutboxWrite.created_at, OutboxWrite.updated_at, OutboxWrite.tx_hash,
                                       OutboxWrite.state)).all()  # fmt: skip
@@ -309,6 +305,15 @@ def gateway_run(
         "transactions": len({row.tx_hash for row in confirmed}), "states": counts, "refused_at_accept": refused,
         "submitter_errors": errors,
     }  # fmt: skip
+
+
+def _submit(settings: Settings, batch_size: int, poll: float, stop: Any) -> None:
+    """Run a submitter over the bench's outbox and chain until `stop` is set (in the child process)."""
+    engine = make_engine(settings.database_url)
+    ledger = open_ledger(settings, connect(settings.rpc_url))
+    keystores = Keystores.from_settings(settings)
+    Submitter(engine, ledger, keystores, settings.confirmations, 3 * settings.tx_timeout, batch_size).run(stop, poll)
+    engine.dispose()
 
 
 def _chunks(writes: list[Write], size: int) -> Iterator[tuple[Org, Action, list[tuple[str, dict[str, Any]]]]]:
