@@ -3,5 +3,17 @@
 from __future__ import annotations
 
 from ledger.gateway.actions import PAYMENT, Action
+from ledger.gateway.audit_actions import AUDIT_NOTE
+from ledger.gateway.contract_actions import ACCEPTANCE, COMPLETION, CONTRACT, CONTRACT_AMENDMENT, TERMINATION
+from ledger.gateway.finance_actions import BUDGET, COMPLAINT_RESOLUTION, REINSTATEMENT, SUSPENSION
+from ledger.gateway.process_actions import AWARD, CANCELLATION, EVALUATION, PROCESS, TENDER, TENDER_AMENDMENT
 
 ACTIONS: dict[str, Action] = {action.name: action for action in (PAYMENT,)}
+# The authorities' acts (finance bureau, purchaser, auditor), signed with their organisations' keystore keys.
+_AUTHORITY_ACTIONS = (
+    BUDGET, SUSPENSION, REINSTATEMENT, COMPLAINT_RESOLUTION,
+    PROCESS, TENDER, TENDER_AMENDMENT, EVALUATION, AWARD, CANCELLATION,
+    CONTRACT, CONTRACT_AMENDMENT, ACCEPTANCE, TERMINATION, COMPLETION,
+    AUDIT_NOTE,
+)  # fmt: skip
+ACTIONS.update((action.name, action) for action in _AUTHORITY_ACTIONS)
