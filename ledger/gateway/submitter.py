@@ -2,10 +2,11 @@
 nonces, and follows each to inclusion and confirmation, or to a decoded failure.
 
 Exactly once rests on the chain: every write carries a caller-chosen id, and the contract refuses the same id
-again with `…AlreadyRecorded`. A transaction's hash is committed to the outbox before it is sent, so a crash at
+again with `…AlreadyRecorded`; a write without one changes a stage or state that only moves forward, so the
+contract refuses it again too. A transaction's hash is committed to the outbox before it is sent, so a crash at
 any point leaves a write either queued (sent again) or submitted with a hash to look up. A write whose
 transaction the node no longer knows (dropped, or lost in a chain restart or reorg) is queued again; if its
-resend is refused as already recorded while one of its own earlier transactions is on chain, that one counts.
+resend is refused while one of its own earlier transactions is on chain, that one counts.
 """
 
 from __future__ import annotations
@@ -158,12 +159,13 @@ class Submitter:
         return 1
 
     def _refused(self, row: OutboxWrite, error: ContractRevertError) -> None:
-        if error.error_name.endswith("AlreadyRecorded"):
-            for tx_hash in reversed(sent_hashes(row)):  # one of its own earlier sends may be what recorded it
-                receipt = self._receipt(tx_hash)
-                if receipt is not None and receipt["status"] == 1:
-                    mark(row, INCLUDED, tx_hash=tx_hash, block_number=receipt["blockNumber"])
-                    return
+        # One of its own earlier sends may be what recorded it, whatever the resend is refused with: an id reused
+        # is `…AlreadyRecorded`, but a stage change done already is a wrong stage (e.g. a second cancellation).
+        for tx_hash in reversed(sent_hashes(row)):
+            receipt = self._receipt(tx_hash)
+            if receipt is not None and receipt["status"] == 1:
+                mark(row, INCLUDED, tx_hash=tx_hash, block_number=receipt["blockNumber"])
+                return
         mark(row, FAILED, error=json.dumps(revert_json(error)))
 
     def _receipt(self, tx_hash: str) -> TxReceipt | None:
