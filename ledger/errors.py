@@ -243,6 +243,18 @@ class TooManyRequestsError(LedgerError):
         super().__init__(message)
 
 
+class GatewayUnavailableError(LedgerError, ConnectionError):
+    """A remote write gateway cannot be reached, or answers what its API does not document."""
+
+    retryable = True
+
+
+class WriteNotSettledError(LedgerError, TimeoutError):
+    """A write accepted by a remote gateway was not confirmed or failed within the wait; it is still on its way."""
+
+    retryable = True
+
+
 class IdempotencyConflictError(LedgerError, ValueError):
     """An Idempotency-Key was used before with another request body; a new write needs a new key."""
 

@@ -59,6 +59,10 @@ class Settings(BaseSettings):
         default=2**18, ge=2**10, description="scrypt work factor of new keystores (eth-account's default, ~2 s)"
     )
     write_rate: str = Field(default="60/minute", description="API requests allowed per token, e.g. 60/minute")
+    gateway_url: str = Field(
+        default="", description="a remote write gateway's base URL for `pay`, `accept`…; empty writes locally"
+    )
+    gateway_token: SecretStr | None = Field(default=None, description="your organisation's token for gateway_url")
     admin_delay: int = Field(
         default=2 * 86_400,
         ge=1,
@@ -66,7 +70,7 @@ class Settings(BaseSettings):
         description="seconds a new ledger admin waits before accepting the role (set at deployment)",
     )
 
-    @field_validator("keystore_passphrase")
+    @field_validator("keystore_passphrase", "gateway_token")
     @classmethod
     def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value() else None
