@@ -56,6 +56,7 @@ def main() -> None:
     """Entry point: run a command and turn the ledger's errors into a message and exit code 1."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=console)])
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll of a remote gateway's write
     try:
         app()
     except LedgerError as error:
