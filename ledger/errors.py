@@ -233,6 +233,10 @@ class RoleRequiredError(LedgerError, PermissionError):
     """The caller's organisation may not do this: it lacks the role the action needs, or is suspended."""
 
 
+class NotDocumentOwnerError(RoleRequiredError):
+    """Only the organisation that added a document may withdraw it."""
+
+
 class TooManyRequestsError(LedgerError):
     """A token sent more requests than its rate allows; `retry_after` says how many seconds until the next fits."""
 

@@ -50,7 +50,13 @@ class Settings(BaseSettings):
     mnemonic: SecretStr = SecretStr(DEV_MNEMONIC)
     deployer_key: SecretStr | None = Field(default=None, description="hex private key; overrides the mnemonic")
     max_upload_bytes: int = Field(
-        default=25 * 2**20, ge=1, description="largest file the API accepts to check against the chain"
+        default=25 * 2**20, ge=1, description="largest file the API accepts to store or check against the chain"
+    )
+    anchor_batch_size: int = Field(
+        default=100, ge=1, le=2**20, description="documents per anchored Merkle root: a batch closes at this many"
+    )
+    anchor_interval: float = Field(
+        default=30.0, gt=0, description="seconds a batch of documents waits for more before it is anchored"
     )
     keystore_passphrase: SecretStr | None = Field(
         default=None, description="unlocks the organisations' keystores; required to create, import or sign"

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ledger.gateway.actions import PAYMENT, Action
+from ledger.gateway.anchor_action import ANCHOR
 from ledger.gateway.audit_actions import AUDIT_NOTE
 from ledger.gateway.contract_actions import ACCEPTANCE, COMPLETION, CONTRACT, CONTRACT_AMENDMENT, TERMINATION
 from ledger.gateway.finance_actions import BUDGET, COMPLAINT_RESOLUTION, REINSTATEMENT, SUSPENSION
 from ledger.gateway.process_actions import AWARD, CANCELLATION, EVALUATION, PROCESS, TENDER, TENDER_AMENDMENT
 
-ACTIONS: dict[str, Action] = {action.name: action for action in (PAYMENT,)}
+ACTIONS: dict[str, Action] = {action.name: action for action in (PAYMENT, ANCHOR)}
 # The authorities' acts (finance bureau, purchaser, auditor), signed with their organisations' keystore keys.
 _AUTHORITY_ACTIONS = (
     BUDGET, SUSPENSION, REINSTATEMENT, COMPLAINT_RESOLUTION,

@@ -29,6 +29,7 @@ from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
 from ledger.chain.sender import PreparedTransaction, TransactionSender
 from ledger.errors import ContractRevertError, LedgerError
+from ledger.gateway.anchor_batches import close_due_batches
 from ledger.gateway.outbox import (
     CONFIRMED,
     FAILED,
@@ -65,6 +66,8 @@ class Submitter:
         """Follow sent writes, then send queued ones; returns how many writes changed state."""
         with Session(self._engine) as session:
             changed = self._follow(session)
+            session.commit()
+            changed += close_due_batches(session)  # document batches whose interval passed: their writes queue
             session.commit()
             changed += self._send(session)
             session.commit()
