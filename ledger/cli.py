@@ -26,6 +26,7 @@ from ledger.chain.setup import deploy as deploy_contracts
 from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
 from ledger.cli_accept import accept
+from ledger.cli_anchor import anchor
 from ledger.cli_keys import keys_app
 from ledger.cli_pay import pay
 from ledger.cli_proofs import proof_app
@@ -46,6 +47,7 @@ app.add_typer(tokens_app, name="tokens")
 app.command("submit")(submit)
 app.command("pay")(pay)
 app.command("accept")(accept)
+app.command("anchor")(anchor)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
 app.add_typer(verify_app, name="verify")
