@@ -12,6 +12,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +163,24 @@ def test_a_hash_sent_alone_is_anchored_when_its_batch_interval_passes_in_the_sub
         assert proof["root"] == done["request"]["root"] and proof["anchorer_org"] == gateway.orgs["finance"]
         assert _verified_on_chain(gateway, proof, sha256)
         assert api.get(f"/documents/{sha256}").status_code == 404  # only the hash was sent: nothing in the store
+
+
+def test_uploads_racing_for_one_batch_each_get_their_own_leaf_and_no_batch_takes_more_than_its_size(
+    gateway: Gateway,
+) -> None:
+    token, contents = gateway.tokens["purchaser"], [uuid.uuid4().bytes for _ in range(6)]
+    with gateway.api() as api, ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda content: _upload(api, token, content, ocid=OTHER_OCID), contents))
+        assert [answer.status_code for answer in answers] == [202] * 6, [answer.text for answer in answers]
+        places = [answer.json()["anchor"] for answer in answers]
+        by_batch: dict[int, list[int]] = {}
+        for place in places:
+            by_batch.setdefault(place["batch_id"], []).append(place["leaf_index"])
+        assert sorted(sorted(leaves) for leaves in by_batch.values()) == [[0, 1, 2], [0, 1, 2]]
+        gateway.settle()
+        for content in contents:
+            proof = api.get(f"/documents/{_sha256(content)}/proof").json()["proofs"][0]
+            assert proof["tree_size"] == 3 and _verified_on_chain(gateway, proof, _sha256(content))
 
 
 def test_the_same_key_and_request_give_the_same_place_and_another_request_is_a_409(gateway: Gateway) -> None:
