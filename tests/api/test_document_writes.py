@@ -214,6 +214,15 @@ def test_a_file_that_does_not_have_the_sha256_sent_with_it_is_a_422_and_nothing_
     assert _kept(gateway, key, content) == (0, 0)
 
 
+def test_a_form_field_over_its_limit_is_a_422_never_cut_short(gateway: Gateway) -> None:
+    key, content = uuid.uuid4().hex, uuid.uuid4().bytes
+    with gateway.api() as api:
+        refused = _upload(api, gateway.tokens["supplier-a"], content, key, description="说明" * 200)  # 1,200 bytes
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_request"
+    assert "the form field 'description' is longer than 1024 bytes" in refused.json()["message"]
+    assert _kept(gateway, key, content) == (0, 0)
+
+
 def test_filing_under_a_process_the_organisation_is_no_party_of_is_refused_with_the_decoded_error(
     gateway: Gateway,
 ) -> None:
