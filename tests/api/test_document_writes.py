@@ -20,7 +20,7 @@ import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
 from pydantic import SecretStr
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -34,6 +34,7 @@ from ledger.settings import Settings
 from ledger.store.anchor_batch_models import DocumentUpload
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.document_models import Document
+from ledger.store.gateway_models import OutboxWrite
 from ledger.store.tokens import issue_token
 from tests.conftest import fresh_database
 from tests.helpers import PROJECT_DIR, deployed_chain, free_port
@@ -181,6 +182,22 @@ def test_uploads_racing_for_one_batch_each_get_their_own_leaf_and_no_batch_takes
         for content in contents:
             proof = api.get(f"/documents/{_sha256(content)}/proof").json()["proofs"][0]
             assert proof["tree_size"] == 3 and _verified_on_chain(gateway, proof, _sha256(content))
+
+
+def test_an_anchor_sent_again_after_a_crash_counts_its_own_earlier_transaction_and_anchors_once(
+    gateway: Gateway,
+) -> None:
+    token = gateway.tokens["supplier-b"]
+    with gateway.api(anchor_batch_size=1) as api:
+        place = _upload(api, token, uuid.uuid4().bytes).json()["anchor"]
+        gateway.settle()
+        with Session(gateway.engine) as session, session.begin():  # as if it crashed before hearing of the inclusion
+            session.execute(update(OutboxWrite).where(OutboxWrite.id == place["write_id"]).values(state="queued"))
+        gateway.settle()  # refused as AnchorAlreadyRecorded: its own earlier transaction is what recorded it
+        done = api.get(f"/writes/{place['write_id']}", headers=_headers(token)).json()
+    assert done["state"] == "confirmed" and done["error"] is None
+    logs = gateway.ledger.contract.events.DocumentsAnchored.get_logs(from_block=0)
+    assert sum(1 for log in logs if "0x" + log["args"]["root"].hex() == place["root"]) == 1
 
 
 def test_the_same_key_and_request_give_the_same_place_and_another_request_is_a_409(gateway: Gateway) -> None:
