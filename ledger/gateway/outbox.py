@@ -64,6 +64,14 @@ def find_replay(session: Session, org_id: str, key: str, body: Mapping[str, Any]
     return view_of(row)
 
 
+def find_keyed(session: Session, org_id: str, key: str) -> WriteView | None:
+    """The write this organisation sent under `key`, whatever its body (for a client that would sign a new body)."""
+    row = session.scalars(
+        select(OutboxWrite).where(OutboxWrite.org_id == org_id, OutboxWrite.idempotency_key == key)
+    ).one_or_none()
+    return None if row is None else view_of(row)
+
+
 def enqueue(
     session: Session, org_id: str, signer: str, action: str, body: Mapping[str, Any], key: str,
     signed_tx: str | None = None,
