@@ -9,12 +9,13 @@ the write's id, the same Idempotency-Key giving the same write, and GET /writes/
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
-from api.auth import GatewayDep, role_required
+from api.auth import CallerDep, GatewayDep, role_required
 from api.chain_calls import waiting_on_chain
 from api.deps import SessionDep
 from api.schemas import ErrorOut
@@ -23,7 +24,7 @@ from api.schemas_writes import WriteOut
 from api.write_routes import IdempotencyKey, write_out
 from ledger.errors import RoleRequiredError
 from ledger.gateway.accept import WriteGateway
-from ledger.gateway.access import Caller
+from ledger.gateway.access import Caller, require_role
 from ledger.gateway.actions import Action
 from ledger.gateway.supplier_actions import (
     BID_COMMITMENT,
@@ -58,6 +59,17 @@ _SIGNED = _responses("the transaction is signed by an account of another organis
 
 def _supplier(what: str) -> Any:
     return Depends(role_required(SUPPLIER, what))
+
+
+def _supplier_even_suspended(what: str) -> Any:
+    """The supplier role, suspended or not: the contract lets a suspended supplier reveal, cancel signatures,
+    deliver and complain (only a new bid needs good standing), so the gateway refuses no more than it does."""
+
+    def check(caller: CallerDep) -> Caller:
+        require_role(replace(caller, suspended=False), SUPPLIER, what)
+        return caller
+
+    return Depends(check)
 
 
 async def _accept(
@@ -97,7 +109,7 @@ async def relay_bid_commitment(
 async def relay_bid_reveal(
     signed: SignedTransactionIn,
     key: IdempotencyKey,
-    caller: Annotated[Caller, _supplier("POST /bids/reveals")],
+    caller: Annotated[Caller, _supplier_even_suspended("POST /bids/reveals")],
     gateway: GatewayDep,
     session: SessionDep,
     request: Request,
@@ -111,7 +123,7 @@ async def relay_bid_reveal(
 async def relay_bid_signature_cancellation(
     signed: SignedTransactionIn,
     key: IdempotencyKey,
-    caller: Annotated[Caller, _supplier("POST /bids/signature-cancellations")],
+    caller: Annotated[Caller, _supplier_even_suspended("POST /bids/signature-cancellations")],
     gateway: GatewayDep,
     session: SessionDep,
     request: Request,
@@ -125,7 +137,7 @@ async def relay_bid_signature_cancellation(
 async def relay_delivery(
     signed: SignedTransactionIn,
     key: IdempotencyKey,
-    caller: Annotated[Caller, _supplier("POST /deliveries")],
+    caller: Annotated[Caller, _supplier_even_suspended("POST /deliveries")],
     gateway: GatewayDep,
     session: SessionDep,
     request: Request,
@@ -139,7 +151,7 @@ async def relay_delivery(
 async def relay_complaint(
     signed: SignedTransactionIn,
     key: IdempotencyKey,
-    caller: Annotated[Caller, _supplier("POST /complaints")],
+    caller: Annotated[Caller, _supplier_even_suspended("POST /complaints")],
     gateway: GatewayDep,
     session: SessionDep,
     request: Request,

@@ -24,12 +24,21 @@ from sqlalchemy.orm import Session
 from web3 import Web3
 
 from api.app import create_app
-from ledger.chain.accounts import derive_account
+from ledger.chain.accounts import deployer_account, derive_account
 from ledger.chain.bids import bid_commitment, sign_bid_commitment
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract, process_id_of, reference
 from ledger.chain.signing import sign_call
-from ledger.demo import DELIVERY, DEMO_PROCESSES, MILESTONES, PURCHASER, SUPPLIER_A, SUPPLIER_B, load_demo_data
+from ledger.demo import (
+    DELIVERY,
+    DEMO_PROCESSES,
+    FINANCE,
+    MILESTONES,
+    PURCHASER,
+    SUPPLIER_A,
+    SUPPLIER_B,
+    load_demo_data,
+)
 from ledger.demo_access import set_up_demo_access
 from ledger.gateway.submitter import Submitter, submit_until_settled
 from ledger.indexer.runner import build_indexer
@@ -41,6 +50,7 @@ from tests.conftest import fresh_database
 from tests.helpers import PROJECT_DIR, deployed_chain, free_port, open_process
 
 DAY = 86_400
+SECOND_ACCOUNT_INDEX = 9  # a dev account added to supplier A for one test, then removed
 SINGLE_SOURCE = DEMO_PROCESSES[1].ocid  # contracted with supplier A; its quarters Q2-Q4 are not delivered yet
 
 
@@ -358,6 +368,71 @@ def test_a_signed_call_the_contract_refuses_is_409_decoded(gateway: Gateway, api
         "/bids/reveals", json={"signed_transaction": signed}, headers=_headers(gateway.tokens["supplier-a"])
     )
     assert refused.status_code == 409 and refused.json()["revert"]["name"] == "BidCommitmentMissing"
+
+
+def test_a_signed_transaction_whose_nonce_another_took_fails_saying_so(gateway: Gateway, api: TestClient) -> None:
+    ocid, token = _tender(gateway), gateway.tokens["supplier-a"]
+    signed = _complaint(gateway, ocid, "Q-NONCE-1")
+    write = api.post("/complaints", json={"signed_transaction": signed}, headers=_headers(token)).json()
+    taken = _complaint(gateway, ocid, "Q-NONCE-2")  # signed at the same nonce, and sent by the supplier itself
+    gateway.w3.eth.wait_for_transaction_receipt(gateway.w3.eth.send_raw_transaction(taken))
+    gateway.settle()
+    done = api.get(f"/writes/{write['id']}", headers=_headers(token)).json()
+    nonce = int(gateway.w3.eth.get_transaction_count(gateway.account(SUPPLIER_A).address)) - 1
+    assert done["state"] == "failed" and done["error"] == {
+        "name": "TransactionNonceUsed",
+        "args": {"account": gateway.account(SUPPLIER_A).address, "nonce": nonce},
+    }
+    assert _complaints(gateway, ocid) == 1
+
+
+def test_a_signed_transaction_refused_when_mined_fails_with_the_decoded_error(
+    gateway: Gateway, api: TestClient
+) -> None:
+    ocid, token = _tender(gateway), gateway.tokens["supplier-a"]
+    admin = gateway.ledger.sender(deployer_account(gateway.settings))
+    second = derive_account(gateway.settings, SECOND_ACCOUNT_INDEX)  # another account of supplier A
+    gateway.ledger.send(admin, "addOrganisationAccount", SUPPLIER_A.org_id, second.address)
+    try:
+        write = api.post(
+            "/complaints", json={"signed_transaction": _complaint(gateway, ocid, "Q-RACE")}, headers=_headers(token)
+        ).json()
+        # Between the pre-flight and the send, the organisation's other account files the same complaint.
+        letter = hashlib.sha256(b"complaint Q-RACE").digest()
+        gateway.ledger.send(
+            gateway.ledger.sender(second), "fileComplaint", process_id_of(ocid), reference("Q-RACE"), letter
+        )
+        gateway.settle()
+    finally:
+        gateway.ledger.send(admin, "removeOrganisationAccount", SUPPLIER_A.org_id, second.address)
+    done = api.get(f"/writes/{write['id']}", headers=_headers(token)).json()
+    assert done["state"] == "failed" and done["error"]["name"] == "ComplaintAlreadyRecorded"
+    assert done["tx_hash"] is not None and _complaints(gateway, ocid) == 1
+
+
+def test_a_suspended_supplier_still_reveals_but_cannot_commit_a_new_bid(gateway: Gateway, api: TestClient) -> None:
+    ocid, token = _tender(gateway), gateway.tokens["supplier-b"]
+    bid = _bid(ocid)
+    account = gateway.account(SUPPLIER_B)
+    commitment = bid_commitment(process_id_of(ocid), SUPPLIER_B.org_id, bid.amount, bid.doc, bid.salt)
+    gateway.ledger.send(gateway.ledger.sender(account), "commitBid", process_id_of(ocid), commitment)
+    finance = gateway.ledger.sender(gateway.account(FINANCE))
+    gateway.ledger.send(finance, "suspendOrganisation", SUPPLIER_B.org_id, hashlib.sha256(b"debarment").digest())
+    try:
+        gateway.index()
+        body = {**_signed_commitment(gateway, bid), "bidder_org": "0x" + SUPPLIER_B.org_id.hex()}
+        refused = api.post("/bids/commitments", json=body, headers=_headers(token))
+        assert refused.status_code == 403 and refused.json()["message"].endswith("is suspended")
+        advance(gateway.w3, 10.5)
+        signed = sign_call(gateway.ledger, account, "revealBid", process_id_of(ocid), bid.amount, bid.doc, bid.salt)
+        accepted = api.post("/bids/reveals", json={"signed_transaction": signed}, headers=_headers(token))
+        assert accepted.status_code == 202, accepted.text
+        gateway.settle()
+        _confirmed(api, token, accepted.json())
+    finally:
+        gateway.ledger.send(finance, "reinstateOrganisation", SUPPLIER_B.org_id, hashlib.sha256(b"lifted").digest())
+        gateway.index()
+    assert gateway.ledger.call("bidOf", process_id_of(ocid), SUPPLIER_B.org_id)[3] is True
 
 
 def _complaint(gateway: Gateway, ocid: str, ref: str) -> str:
