@@ -25,7 +25,7 @@ from ledger.chain.setup import open_ledger
 from ledger.chain.signing import sign_call
 from ledger.cli_keys import resolve_org
 from ledger.cli_local_gateway import LocalGateway, console
-from ledger.errors import ConfigurationError, ContractRevertError
+from ledger.errors import ConfigurationError, ContractRevertError, InvalidRequestError, LedgerError
 from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.gateway.supplier_actions import BID_COMMITMENT, BID_REVEAL, BID_SIGNATURE_CANCELLATION
 from ledger.settings import settings_from_environment
@@ -78,9 +78,9 @@ def commit(
             body,
             "Checking the bid against the contract…",
         )
-    except ContractRevertError:
+    except ContractRevertError as error:
         path.unlink()  # refused, so never on chain: its receipt would only mislead
-        raise
+        raise _in_words(error) from None
     assert done.tx_hash is not None and done.block_number is not None  # confirmed
     committed = kept.committed(done.tx_hash, done.block_number, int(local.w3.eth.chain_id), local.ledger.address)
     committed.write(path, new=False)
@@ -108,7 +108,10 @@ def reveal(receipt_path: ReceiptArgument) -> None:
         return {SIGNED_TRANSACTION: signed}
 
     key = f"bid-reveal:{kept.ocid}:{kept.commitment}"
-    done = local.record(kept.bidder_org, BID_REVEAL, key, body, "Checking the reveal against the contract…")
+    try:
+        done = local.record(kept.bidder_org, BID_REVEAL, key, body, "Checking the reveal against the contract…")
+    except ContractRevertError as error:
+        raise _in_words(error) from None
     console.print(
         f"bid on {kept.ocid} revealed: amount {kept.amount}, bid document {kept.bid_doc_hash}; {done.state} in "
         f"transaction {done.tx_hash}, block {done.block_number}",
@@ -165,13 +168,32 @@ def cancel(
     )
 
 
+def _in_words(error: ContractRevertError) -> LedgerError:
+    """A deadline refusal with its times as dates, and what to do; any other refusal as it is."""
+    args = error.error_args
+    if error.error_name == "BidRevealWindowClosed":
+        return InvalidRequestError(
+            f"{error}: bids on this process are revealed from {_date(args['opensAt'])} until "
+            f"{_date(args['closesAt'])}, and the chain's time is {_date(args['now'])}; reveal within that window"
+        )
+    if error.error_name == "TenderDeadlinePassed":
+        return InvalidRequestError(
+            f"{error}: bids closed at {_date(args['bidDeadline'])}, and the chain's time is {_date(args['now'])}; "
+            "no bid can be committed or replaced any more"
+        )
+    return error
+
+
+def _date(timestamp: int) -> str:
+    return datetime.fromtimestamp(int(timestamp), UTC).isoformat(timespec="seconds")
+
+
 def _say(text: str) -> None:
     console.print(text, soft_wrap=True)  # evidence stays whole, to be copied
 
 
 def _at(evidence: ChainEvidence) -> str:
-    when = datetime.fromtimestamp(evidence.timestamp, UTC).isoformat(timespec="seconds")
-    return f"block {evidence.block_number}, transaction {evidence.tx_hash}, at {when}"
+    return f"block {evidence.block_number}, transaction {evidence.tx_hash}, at {_date(evidence.timestamp)}"
 
 
 def _read(path: Path, what: str) -> bytes:

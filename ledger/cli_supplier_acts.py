@@ -18,6 +18,7 @@ from ledger.chain.ledger_contract import process_id_of, reference, scoped_id
 from ledger.chain.signing import sign_call
 from ledger.cli_keys import resolve_org
 from ledger.cli_local_gateway import LocalGateway, console
+from ledger.cli_writes import milestone_id_of
 from ledger.errors import ConfigurationError
 from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.gateway.supplier_actions import COMPLAINT, DELIVERY
@@ -63,19 +64,16 @@ def complain(
 
 def deliver(
     ocid: Annotated[str, typer.Argument(help="the process whose contract the milestone belongs to")],
-    milestone: Annotated[str, typer.Option("--milestone", help="the scheduled milestone's id (0x…)")],
+    milestone: Annotated[
+        str, typer.Option("--milestone", help="the scheduled milestone's id (0x…) or reference (CT-2026-0002/Q2)")
+    ],
     report: Annotated[Path, typer.Option("--report", help="the delivery report; kept in the document store")],
     as_org: AsOption,
 ) -> None:
     """Record the delivery of a contract milestone; the purchaser then accepts it."""
     settings = settings_from_environment()
     org_id = resolve_org(settings, as_org)
-    try:
-        milestone_id = bytes.fromhex(milestone.removeprefix("0x"))
-    except ValueError:
-        milestone_id = b""
-    if len(milestone_id) != 32:
-        raise ConfigurationError(f"{milestone!r} is not a milestone id: expected 0x and 64 hex digits")
+    milestone_id = bytes.fromhex(milestone_id_of(milestone)[2:])
     local = LocalGateway.open(settings)
     sha256 = _store(local, report, f"Delivery report {milestone}")
 
@@ -86,11 +84,11 @@ def deliver(
         )  # fmt: skip
         return {SIGNED_TRANSACTION: signed}
 
-    key = f"delivery:{ocid}:{milestone.lower()}"
+    key = f"delivery:{ocid}:0x{milestone_id.hex()}"
     done = local.record(org_id, DELIVERY, key, body, "Checking the delivery against the contract…")
     console.print(
-        f"milestone {milestone} of {ocid} delivered (report {sha256}); {done.state} in transaction {done.tx_hash}, "
-        f"block {done.block_number}",
+        f"milestone {milestone} (0x{milestone_id.hex()}) of {ocid} delivered (report {sha256}); {done.state} in "
+        f"transaction {done.tx_hash}, block {done.block_number}",
         soft_wrap=True,
     )
 

@@ -142,6 +142,7 @@ def test_bid_reveal_before_the_deadline_explains_the_contracts_refusal(chain: Ch
     path, _ = _commit(chain, tmp_path, _tender(chain), 1_100_000_00)
     error = _fails(chain.settings, "bid", "reveal", str(path), **SECRET)
     assert error.startswith("error: revealBid reverted: BidRevealWindowClosed(processId=0x")
+    assert "bids on this process are revealed from 20" in error and error.endswith("reveal within that window")
 
 
 def test_bid_commit_never_overwrites_a_kept_receipt(chain: Chain, tmp_path: Path) -> None:
@@ -168,6 +169,7 @@ def test_bid_commit_after_the_deadline_is_refused_and_leaves_no_receipt(chain: C
         "--receipt", str(receipt), **SECRET,
     )  # fmt: skip
     assert error.startswith("error: commitBidFor reverted: TenderDeadlinePassed(processId=0x")
+    assert error.endswith("no bid can be committed or replaced any more")
     assert not receipt.exists()
 
 
@@ -216,11 +218,14 @@ def test_complain_about_an_unknown_process_explains_the_refusal(chain: Chain, tm
 
 
 def test_deliver_records_a_milestone_delivery_with_its_report(chain: Chain, tmp_path: Path) -> None:
-    ocid, milestone = DEMO_PROCESSES[1].ocid, "0x" + reference(MILESTONES[1]).hex()
+    ocid, milestone = DEMO_PROCESSES[1].ocid, MILESTONES[1]  # by its reference, CT-2026-0002/Q2
     report = _file(tmp_path, "report.txt", "Delivery report: Q2 maintenance done.")
     printed = _run(chain.settings, "deliver", ocid, "--milestone", milestone, "--report", str(report), "--as",
                    "supplier-a").stderr  # fmt: skip
-    assert f"milestone {milestone} of {ocid} delivered" in printed and "confirmed in transaction" in printed
+    assert (
+        f"milestone {milestone} (0x{reference(milestone).hex()}) of {ocid} delivered" in printed
+        and "confirmed in transaction" in printed
+    )
     delivered = chain.ledger.contract.events.MilestoneDelivered.get_logs(from_block=0)
     reports = [log["args"]["docHash"] for log in delivered if log["args"]["milestoneId"] == reference(MILESTONES[1])]
     assert reports == [hashlib.sha256(report.read_bytes()).digest()]
