@@ -9,7 +9,7 @@ from api.schemas_writes import ADDRESS, HASH32
 
 _COMMITMENT_EXAMPLE: JsonDict = {  # supplier A's bid on the demo's open tender, signed by its account
     "ocid": "ocds-pl0001-2026-0001",
-    "bidder_org": "0x" + "3c" * 32,
+    "bidder_org": "0xd2da0ba6a9958e225e171960f8f7b73dbbb108e0b095cccc40c726827bc25f5d",
     "signer": "0x90f79bf6eb2c4f870365e785982e1f101e93b906",
     "commitment": "0x" + "5e" * 32,
     "nonce": 0,

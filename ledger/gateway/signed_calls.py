@@ -6,7 +6,9 @@ transaction the supplier signed itself with eth-account. The gateway decodes it 
 endpoint's function on the ledger, on this chain, with no value, from an account of the token's organisation, at
 a nonce not used yet, with gas and fees it can pay; then it pre-flights the call like any write (eth_call as that
 account). The raw bytes go into the outbox and are broadcast unchanged: their hash is known before they leave,
-and sending them again is harmless, since a signed nonce is included at most once.
+and sending them again is harmless, since a signed nonce is included at most once. If another transaction of the
+account takes that nonce first, the write can never land: it fails as `TransactionNonceUsed`, the one failure
+here that is not the contract's.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ def selector_of(function: str) -> bytes:
 
 def decode_signed_call(raw_hex: str, function: str) -> SignedCall:
     """The signed transaction `raw_hex`, which must call `function`; anything else raises SignedTransactionError."""
-    raw = bytes.fromhex(raw_hex.removeprefix("0x"))
+    try:
+        raw = bytes.fromhex(raw_hex.removeprefix("0x"))
+    except ValueError:
+        raise SignedTransactionError("the signed transaction is not hex: send its raw bytes as 0x-hex") from None
     if not raw or raw[0] != _DYNAMIC_FEE:
         raise SignedTransactionError(
             "expected an EIP-1559 (type 2) transaction, signed with the supplier's own key (eth-account's "
@@ -113,10 +118,8 @@ def check_addressed(ledger: LedgerContract, call: SignedCall, org_id: str) -> No
         raise SignedTransactionError(f"the transaction sends {call.value} wei; ledger calls take none")
     signs_for = "0x" + bytes(ledger.call("organisationOf", call.sender)).hex()
     if signs_for != org_id:
-        raise RoleRequiredError(
-            f"account {call.sender} does not sign for organisation {org_id}, whose token this is "
-            f"({'it is registered to no organisation' if int(signs_for, 16) == 0 else 'it signs for ' + signs_for})"
-        )
+        whose = "no organisation" if int(signs_for, 16) == 0 else f"organisation {signs_for}"
+        raise RoleRequiredError(f"account {call.sender} signs for {whose}, not for {org_id}, whose token this is")
 
 
 def check_payable(w3: Web3, call: SignedCall) -> None:

@@ -333,7 +333,10 @@ def test_a_signed_transaction_of_another_organisations_account_is_403(gateway: G
         "/complaints", json={"signed_transaction": signed}, headers=_headers(gateway.tokens["supplier-a"], key)
     )
     assert refused.status_code == 403, refused.text
-    assert refused.json()["message"].startswith(f"account {gateway.account(SUPPLIER_B).address} does not sign for")
+    assert refused.json()["message"] == (
+        f"account {gateway.account(SUPPLIER_B).address} signs for organisation 0x{SUPPLIER_B.org_id.hex()}, not for "
+        f"0x{SUPPLIER_A.org_id.hex()}, whose token this is"
+    )
     assert _queued(gateway, key) == 0
 
 
