@@ -30,6 +30,7 @@ from api.routes import (
 from api.routes.audit_writes import router as audit_writes
 from api.routes.finance_writes import router as finance_writes
 from api.routes.purchaser_writes import router as purchaser_writes
+from api.routes.supplier_writes import router as supplier_writes
 from ledger.gateway.rate import TokenRateLimit
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine
@@ -79,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     for authority_writes in (finance_writes, purchaser_writes, audit_writes):
         app.include_router(authority_writes)
     app.include_router(document_writes.router)
+    app.include_router(supplier_writes)
     app.state.metrics_registry, latency = build_registry(engine)
     app.add_middleware(LatencyMiddleware, latency=latency)
     return app

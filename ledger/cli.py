@@ -27,10 +27,12 @@ from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
 from ledger.cli_accept import accept
 from ledger.cli_anchor import anchor
+from ledger.cli_bids import bid_app
 from ledger.cli_keys import keys_app
 from ledger.cli_pay import pay
 from ledger.cli_proofs import proof_app
 from ledger.cli_submit import build_submitter, submit
+from ledger.cli_supplier_acts import complain, deliver
 from ledger.cli_tokens import show_demo_access, tokens_app
 from ledger.cli_verify import audit, audit_report, print_audit, verify_app
 from ledger.demo import load_demo_data
@@ -48,6 +50,9 @@ app.command("submit")(submit)
 app.command("pay")(pay)
 app.command("accept")(accept)
 app.command("anchor")(anchor)
+app.add_typer(bid_app, name="bid")
+app.command("complain")(complain)
+app.command("deliver")(deliver)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
 app.add_typer(verify_app, name="verify")

@@ -263,6 +263,16 @@ class IdempotencyConflictError(LedgerError, ValueError):
     """An Idempotency-Key was used before with another request body; a new write needs a new key."""
 
 
+class SignedTransactionError(InvalidRequestError):
+    """A supplier's signed transaction the gateway will not relay: not decodable, not a call of the endpoint's
+    function on this ledger and chain, or not one that can be mined as signed (nonce, gas, fee, balance)."""
+
+
+class BidReceiptError(LedgerError, ValueError):
+    """A bid receipt file is unreadable, not a receipt, or inconsistent with itself (its commitment does not
+    recompute from its fields)."""
+
+
 def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()

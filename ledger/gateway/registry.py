@@ -8,6 +8,7 @@ from ledger.gateway.audit_actions import AUDIT_NOTE
 from ledger.gateway.contract_actions import ACCEPTANCE, COMPLETION, CONTRACT, CONTRACT_AMENDMENT, TERMINATION
 from ledger.gateway.finance_actions import BUDGET, COMPLAINT_RESOLUTION, REINSTATEMENT, SUSPENSION
 from ledger.gateway.process_actions import AWARD, CANCELLATION, EVALUATION, PROCESS, TENDER, TENDER_AMENDMENT
+from ledger.gateway.supplier_actions import SUPPLIER_ACTIONS
 
 ACTIONS: dict[str, Action] = {action.name: action for action in (PAYMENT, ANCHOR)}
 # The authorities' acts (finance bureau, purchaser, auditor), signed with their organisations' keystore keys.
@@ -18,3 +19,4 @@ _AUTHORITY_ACTIONS = (
     AUDIT_NOTE,
 )  # fmt: skip
 ACTIONS.update((action.name, action) for action in _AUTHORITY_ACTIONS)
+ACTIONS.update((action.name, action) for action in SUPPLIER_ACTIONS)  # signed by the relayer or the supplier itself

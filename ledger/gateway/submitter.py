@@ -7,6 +7,10 @@ contract refuses it again too. A transaction's hash is committed to the outbox b
 any point leaves a write either queued (sent again) or submitted with a hash to look up. A write whose
 transaction the node no longer knows (dropped, or lost in a chain restart or reorg) is queued again; if its
 resend is refused while one of its own earlier transactions is on chain, that one counts.
+
+A supplier's writes are signed with no key of the supplier's: a relayed bid commitment with the relayer keystore's
+key, and a transaction the supplier signed itself is sent as it is (ledger.gateway.signed_calls); its hash is
+known from its bytes, and a resend of the same bytes can be included only once.
 """
 
 from __future__ import annotations
@@ -21,15 +25,16 @@ from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from web3.exceptions import TransactionNotFound
+from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.types import TxReceipt
 
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
-from ledger.chain.sender import PreparedTransaction, TransactionSender
+from ledger.chain.sender import PreparedTransaction, TransactionSender, replay_revert
 from ledger.errors import ContractRevertError, LedgerError
 from ledger.gateway.anchor_batches import close_due_batches
+from ledger.gateway.actions import RELAYER
 from ledger.gateway.outbox import (
     CONFIRMED,
     FAILED,
@@ -43,6 +48,8 @@ from ledger.gateway.outbox import (
     writes_in,
 )
 from ledger.gateway.registry import ACTIONS
+from ledger.gateway.signed_calls import decode_signed_call, nonce_used_elsewhere, nonce_used_error
+from ledger.gateway.supplier_actions import RELAYER_KEYSTORE
 from ledger.store.gateway_models import OutboxWrite
 
 log = logging.getLogger(__name__)
@@ -60,7 +67,7 @@ class Submitter:
         self._keystores = keystores
         self._confirmations = confirmations
         self._resend_after = resend_after
-        self._senders: dict[str, TransactionSender] = {}  # by organisation; its key decrypted once
+        self._senders: dict[str, TransactionSender] = {}  # by keystore (organisation or relayer); decrypted once
 
     def run_once(self) -> int:
         """Follow sent writes, then send queued ones; returns how many writes changed state."""
@@ -69,6 +76,7 @@ class Submitter:
             session.commit()
             changed += close_due_batches(session)  # document batches whose interval passed: their writes queue
             session.commit()
+            changed += self._send_signed(session)  # first: it takes every caller-signed write out of the queue
             changed += self._send(session)
             session.commit()
         return changed
@@ -92,11 +100,38 @@ class Submitter:
         with Session(self._engine) as session:
             return state_counts(session)
 
-    def _sender(self, org_id: str) -> TransactionSender:
-        if org_id not in self._senders:
-            account: LocalAccount = self._keystores.account(org_id)
-            self._senders[org_id] = self._ledger.sender(account)
-        return self._senders[org_id]
+    def _sender(self, keystore: str) -> TransactionSender:
+        if keystore not in self._senders:
+            account: LocalAccount = self._keystores.account(keystore)
+            self._senders[keystore] = self._ledger.sender(account)
+        return self._senders[keystore]
+
+    @staticmethod
+    def _keystore_of(row: OutboxWrite) -> str:
+        """The keystore that signs `row`: its organisation's, or the relayer's for a relayed bid."""
+        return RELAYER_KEYSTORE if ACTIONS[row.action].signed_by == RELAYER else row.org_id
+
+    def _send_signed(self, session: Session) -> int:
+        """Send the queued writes their callers signed, byte for byte; a nonce another transaction took fails."""
+        ready, failed = [], 0
+        for row in writes_in(session, QUEUED):
+            if row.signed_tx is None:
+                continue
+            call = decode_signed_call(row.signed_tx, ACTIONS[row.action].function)
+            if nonce_used_elsewhere(self._w3, call):
+                mark(row, FAILED, error=json.dumps(nonce_used_error(call)))
+                failed += 1
+                continue
+            record_sent(row, call.tx_hash, call.nonce)
+            ready.append((row, call.raw))
+        session.commit()  # as in _send: the hashes are durable before anything leaves
+        for row, raw in ready:
+            try:
+                self._w3.eth.send_raw_transaction(raw)
+            except (LedgerError, OSError, ValueError, Web3RPCError) as error:  # e.g. "nonce too low" when it is
+                # mined already: _follow finds its receipt, or queues it again
+                log.warning("submitter: sending signed write %s failed: %s", row.id, error)
+        return failed + len(ready)
 
     def _send(self, session: Session) -> int:
         """Sign every queued write, commit their hashes in one transaction, then send them in nonce order."""
@@ -104,7 +139,7 @@ class Submitter:
         refused = 0
         for row in writes_in(session, QUEUED):
             action = ACTIONS[row.action]
-            sender = self._sender(row.org_id)
+            sender = self._sender(self._keystore_of(row))
             call = self._ledger.contract.functions[action.function](*action.arguments(json.loads(row.body)))
             try:
                 prepared = sender.prepare(call)
@@ -134,7 +169,7 @@ class Submitter:
             if receipt["status"] != 1:
                 action = ACTIONS[row.action]
                 tx = {"from": row.signer, "to": self._ledger.address, "data": self._calldata(row, action.function)}
-                self._refused(row, self._sender(row.org_id).mined_revert(tx, receipt, action.function))  # type: ignore[arg-type]
+                self._refused(row, replay_revert(self._w3, self._ledger.reverts, tx, receipt, action.function))  # type: ignore[arg-type]
                 changed += 1
                 continue
             changed += self._advance(row, receipt, head)
@@ -157,13 +192,15 @@ class Submitter:
             if waited < self._resend_after:
                 return 0
         log.info("submitter: write %s (%s) is not on chain any more; sending it again", row.id, row.tx_hash)
-        self._sender(row.org_id).forget_nonce()
+        if row.signed_tx is None:  # a caller-signed transaction keeps its own nonce
+            self._sender(self._keystore_of(row)).forget_nonce()
         mark(row, QUEUED, block_number=None)
         return 1
 
     def _refused(self, row: OutboxWrite, error: ContractRevertError) -> None:
         # One of its own earlier sends may be what recorded it, whatever the resend is refused with: an id reused
-        # is `…AlreadyRecorded`, but a stage change done already is a wrong stage (e.g. a second cancellation).
+        # is `…AlreadyRecorded`, a stage change done already is a wrong stage (e.g. a second cancellation), and a
+        # relayed bid's used nonce is BidNonceMismatch.
         for tx_hash in reversed(sent_hashes(row)):
             receipt = self._receipt(tx_hash)
             if receipt is not None and receipt["status"] == 1:

@@ -1,9 +1,8 @@
 """documents through the write gateway: who added each document, and the batches that anchor their hashes
 
-All of it is off-chain data: no reindex or rollback touches it. (Written beside other helpers' 0009s: the
-integrator renumbers.)
+All of it is off-chain data: no reindex or rollback touches it.
 
-Revision ID: 0009_documents
+Revision ID: 0009
 Revises: 0008
 """
 
@@ -12,7 +11,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_documents"
+revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
