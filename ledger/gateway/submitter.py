@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.types import TxReceipt
@@ -123,8 +123,9 @@ class Submitter:
 
     def busy(self) -> bool:
         """Whether any write is still on its way (queued, submitted or included)."""
+        on_the_way = select(OutboxWrite.id).where(OutboxWrite.state.in_((QUEUED, SUBMITTED, INCLUDED))).limit(1)
         with Session(self._engine) as session:
-            return bool(writes_in(session, QUEUED, SUBMITTED, INCLUDED))
+            return session.scalar(on_the_way) is not None
 
     def counts(self) -> dict[str, int]:
         """How many writes are in each state."""
@@ -145,10 +146,8 @@ class Submitter:
     def _send_signed(self, session: Session) -> int:
         """Send the queued writes their callers signed, byte for byte; a nonce another transaction took fails."""
         ready, failed = [], 0
-        for row in writes_in(session, QUEUED):
-            if row.signed_tx is None:
-                continue
-            call = decode_signed_call(row.signed_tx, ACTIONS[row.action].function)
+        for row in _queued(session, signed=True):
+            call = decode_signed_call(str(row.signed_tx), ACTIONS[row.action].function)
             if nonce_used_elsewhere(self._w3, call):
                 mark(row, FAILED, error=json.dumps(nonce_used_error(call)))
                 failed += 1
@@ -168,7 +167,7 @@ class Submitter:
         """Sign the queued writes in batches of one signing keystore; each batch's hash is committed, then it is
         sent, before the next batch is simulated (which so sees the state the earlier one left, once mined)."""
         changed = 0
-        queued = [row for row in writes_in(session, QUEUED) if row.signed_tx is None]  # _send_signed sends those
+        queued = _queued(session, signed=False)  # _send_signed sends the others
         for keystore, batch in plan_batches(queued, self._batch_size, self._alone, self._keystore_of):
             sender = self._sender(keystore)
             signed = self._prepare(sender, batch)
@@ -316,6 +315,13 @@ class Submitter:
             return True
         except TransactionNotFound:
             return False
+
+
+def _queued(session: Session, signed: bool) -> list[OutboxWrite]:
+    """The queued writes their callers signed, or the others, oldest first: each round loads only its own."""
+    chosen = OutboxWrite.signed_tx.is_not(None) if signed else OutboxWrite.signed_tx.is_(None)
+    query = select(OutboxWrite).where(OutboxWrite.state == QUEUED, chosen).order_by(OutboxWrite.id)
+    return list(session.scalars(query))
 
 
 def _ids(rows: list[OutboxWrite]) -> str:
