@@ -321,3 +321,24 @@ def test_over_the_rate_every_kind_of_write_endpoint_answers_429_with_retry_after
             answer = client.request(method, path, json={}, headers=_headers(token))
             assert answer.status_code == 429, (path, answer.text)
             assert int(answer.headers["Retry-After"]) >= 1 and answer.json()["error"] == "rate_limited"
+
+
+def test_an_upload_with_two_file_parts_is_refused_in_words_and_stores_nothing(
+    gateway: Gateway, api: TestClient
+) -> None:
+    first, second = b"the letter the store would keep", b"the document whose hash is claimed"
+    boundary = "attackboundary"
+    body = (
+        "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            f"Content-Type: text/plain\r\n\r\n{content.decode()}\r\n"
+            for name, content in (("a.txt", first), ("b.txt", second))
+        )
+        + f"--{boundary}--\r\n"
+    )
+    headers = {**_headers(gateway.tokens["supplier-a"]), "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    refused = api.post("/documents", content=body.encode(), headers=headers)
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_request", refused.text
+    assert "one `file` part" in refused.json()["message"]
+    for content in (first, second, first + second):
+        assert api.get(f"/documents/{hashlib.sha256(content).hexdigest()}").status_code == 404
