@@ -21,13 +21,16 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.auth import get_caller
+from ledger.chain.bids import sign_bid_commitment
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import process_id_of, reference
 from ledger.demo import SUPPLIER_A
 from ledger.store.gateway_models import OutboxWrite
 from ledger.store.tokens import issue_token, revoke_token
 from tests.api import test_supplier_writes as supplier_writes
+from tests.api.lifecycle import advance
 from tests.api.test_supplier_writes import (
+    DAY,
     SINGLE_SOURCE,
     Gateway,
     _bid,
@@ -45,6 +48,11 @@ GWEI = 10**9
 def _outbox_count(gateway: Gateway, action: str) -> int:
     with Session(gateway.engine) as session:
         return int(session.scalar(select(func.count()).where(OutboxWrite.action == action)) or 0)
+
+
+def _outbox_count_keyed(gateway: Gateway, key: str) -> int:
+    with Session(gateway.engine) as session:
+        return session.query(OutboxWrite).filter_by(idempotency_key=key).count()
 
 
 def _relayer_reverts(gateway: Gateway) -> int:
@@ -129,6 +137,39 @@ def test_a_failed_commitment_can_be_sent_again_under_a_new_key(gateway: Gateway,
         row.state = "failed"
     assert api.post("/bids/commitments", json=body, headers=_headers(token)).status_code == 202
     gateway.settle()
+
+
+def test_a_relayed_bid_whose_signature_expires_within_seconds_is_refused_before_the_relayer_pays(
+    gateway: Gateway, api: TestClient
+) -> None:
+    """On a chain with a block time, a commitment pre-flighted a second before its deadline is mined after it and
+    reverts (BidSignatureExpired) at the relayer's cost; anvil mines at once, so the test pins the refusal."""
+    ocid, key = _tender(gateway), uuid.uuid4().hex
+    now = int(gateway.w3.eth.get_block("latest")["timestamp"])
+    bid = _bid(ocid)
+    body = _signed_commitment(gateway, bid)
+    signer = gateway.account(SUPPLIER_A)
+    signature = sign_bid_commitment(
+        signer.key, chain_id=gateway.w3.eth.chain_id, ledger_address=gateway.ledger.address,
+        process_id=process_id_of(ocid), bidder_org=SUPPLIER_A.org_id, commitment=bid.commitment,
+        nonce=body["nonce"], deadline=now + 5,
+    )  # fmt: skip
+    body = {**body, "deadline": now + 5, "signature": "0x" + signature.hex()}
+    refused = api.post("/bids/commitments", json=body, headers=_headers(gateway.tokens["supplier-a"], key))
+    assert refused.status_code == 422 and refused.json()["error"] == "invalid_request", refused.text
+    assert refused.json()["message"].startswith("the signature's deadline is")
+    assert _outbox_count_keyed(gateway, key) == 0
+
+
+def test_a_relayed_bid_in_the_tenders_last_seconds_is_refused_pointing_to_commit_bid(
+    gateway: Gateway, api: TestClient
+) -> None:
+    ocid, key = _tender(gateway), uuid.uuid4().hex
+    advance(gateway.w3, 10 - 10 / DAY)  # ten seconds before the bid deadline
+    body = _signed_commitment(gateway, _bid(ocid))
+    refused = api.post("/bids/commitments", json=body, headers=_headers(gateway.tokens["supplier-a"], key))
+    assert refused.status_code == 422 and refused.json()["message"].startswith("the bid deadline is"), refused.text
+    assert "commitBid" in refused.json()["message"] and _outbox_count_keyed(gateway, key) == 0
 
 
 # --- signed transactions that are not what the endpoint relays, or cannot land -----------------------------------
