@@ -23,15 +23,16 @@ from sqlalchemy.orm import Session
 from web3.exceptions import ContractLogicError
 
 from ledger.chain.keystore import Keystores
-from ledger.chain.ledger_contract import LedgerContract
+from ledger.chain.ledger_contract import LedgerContract, process_id_of
 from ledger.chain.sender import revert_bytes
-from ledger.errors import DuplicateWriteError
+from ledger.errors import DuplicateWriteError, InvalidRequestError
 from ledger.gateway.actions import CALLER, RELAYER, Action
 from ledger.gateway.outbox import QUEUED, WriteView, enqueue, find_replay, writes_on_their_way
 from ledger.gateway.signed_calls import SIGNED_TRANSACTION, check_addressed, check_payable, signed_call_of
 from ledger.gateway.supplier_actions import RELAYER_KEYSTORE, SUPPLIER_ACTIONS
 
 _NONCED = {action.name: action for action in SUPPLIER_ACTIONS}  # the writes that take a nonce (see above)
+RELAY_MARGIN = 30  # seconds a relayed bid must leave before a deadline: a few blocks, and the submitter's rounds
 _NONCE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)  # by organisation
 
 
@@ -65,6 +66,20 @@ class WriteGateway:
         except ContractLogicError as error:
             raise self.ledger.reverts.decode(revert_bytes(error), action.function) from None
 
+    def _check_time_to_land(self, body: Mapping[str, Any]) -> None:
+        """Refuse a relayed bid whose signature or tender closes within RELAY_MARGIN seconds: mined a block later,
+        it would revert, and the relayer would pay for it."""
+        w3 = self.ledger.contract.w3
+        now = int(w3.eth.get_block("pending")["timestamp"])
+        bid_deadline = int(self.ledger.call("processOf", process_id_of(str(body["ocid"])))[6])
+        for what, closes in (("the signature's deadline", int(body["deadline"])), ("the bid deadline", bid_deadline)):
+            if closes < now + RELAY_MARGIN:
+                raise InvalidRequestError(
+                    f"{what} is {closes}, less than {RELAY_MARGIN} s after the chain's time {now}: the relayer "
+                    "could not have it mined in time. Sign with a later deadline, or, past the tender's last "
+                    "seconds, commit with your own account (commitBid)"
+                )
+
     def accept(
         self, session: Session, org_id: str, action: Action, body: Mapping[str, Any], key: str
     ) -> tuple[WriteView, bool]:
@@ -82,6 +97,7 @@ class WriteGateway:
                 check_payable(self.ledger.contract.w3, signed_call_of(body, action.function), queued)
             elif action.signed_by == RELAYER:
                 _check_nonce_free(session, org_id, action, body)
+                self._check_time_to_land(body)
             try:
                 with session.begin_nested():
                     view = enqueue(session, org_id, signer, action.name, body, key, signed_tx)
