@@ -9,6 +9,7 @@ from anyio import to_thread
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
+from api.body_limit import JsonBodyLimit
 from api.deps import refuse_unknown_query_parameters
 from api.errors import install_error_handlers
 from api.head import HeadAsGet
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(JsonBodyLimit)  # before FastAPI reads a JSON body, which it does ahead of the token check
     app.include_router(health.router)
     app.include_router(processes.router)
     app.include_router(traceability.router)

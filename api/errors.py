@@ -19,6 +19,7 @@ from ledger.errors import (
     ContractRevertError,
     DocumentHashMismatchError,
     DocumentWithdrawnError,
+    DuplicateWriteError,
     IdempotencyConflictError,
     InvalidRequestError,
     KeystoreError,
@@ -114,6 +115,10 @@ async def _idempotency_conflict(_request: Request, exc: Exception) -> Response:
     return _error(409, "idempotency_conflict", str(exc))
 
 
+async def _duplicate_write(_request: Request, exc: Exception) -> Response:
+    return _error(409, "duplicate_write", str(exc))
+
+
 async def _no_signing_key(_request: Request, exc: Exception) -> Response:
     log.error("write gateway: %s", exc)
     return _error(503, "unavailable", "the gateway cannot sign for your organisation now; its operator has been told")
@@ -154,6 +159,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RoleRequiredError, _forbidden)
     app.add_exception_handler(TooManyRequestsError, _too_many)
     app.add_exception_handler(IdempotencyConflictError, _idempotency_conflict)
+    app.add_exception_handler(DuplicateWriteError, _duplicate_write)
     app.add_exception_handler(KeystoreError, _no_signing_key)
     app.add_exception_handler(VerificationError, _verification_failed)
     app.add_exception_handler(LedgerError, _ledger_error)

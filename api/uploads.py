@@ -46,6 +46,7 @@ class _Parts:
         self._is_file = False
         self._digest = hashlib.sha256()
         self._text = bytearray()
+        self._files_seen = 0
 
     def callbacks(self) -> dict[str, object]:
         return {
@@ -73,6 +74,9 @@ class _Parts:
         _, options = parse_options_header(self._headers.get(b"content-disposition"))
         self._name = options.get(b"name", b"").decode("utf-8", "replace")
         self._is_file = self._name == FILE_FIELD
+        if self._is_file and self._files_seen:  # a second one would be hashed alone but stored after the first
+            raise _invalid("a multipart upload carries one `file` part; send each document in its own request")
+        self._files_seen += self._is_file
         if self._is_file and self._headers.get(b"content-type"):
             self.result.media_type = self._headers[b"content-type"].decode("latin-1").strip()
 

@@ -263,6 +263,11 @@ class IdempotencyConflictError(LedgerError, ValueError):
     """An Idempotency-Key was used before with another request body; a new write needs a new key."""
 
 
+class DuplicateWriteError(LedgerError, ValueError):
+    """A write under a new Idempotency-Key that takes what a write still on its way takes (the same signed
+    transaction's nonce, or the same relayed bid's nonce): only one of them could land."""
+
+
 class SignedTransactionError(InvalidRequestError):
     """A supplier's signed transaction the gateway will not relay: not decodable, not a call of the endpoint's
     function on this ledger and chain, or not one that can be mined as signed (nonce, gas, fee, balance)."""

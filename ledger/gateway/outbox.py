@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -99,6 +99,16 @@ def find_write(session: Session, write_id: int, org_id: str) -> WriteView:
 def writes_in(session: Session, *states: str) -> list[OutboxWrite]:
     """Writes in any of `states`, oldest first (for the submitter, which updates them)."""
     return list(session.scalars(select(OutboxWrite).where(OutboxWrite.state.in_(states)).order_by(OutboxWrite.id)))
+
+
+def writes_on_their_way(session: Session, org_id: str, actions: Collection[str]) -> list[OutboxWrite]:
+    """This organisation's writes of `actions` still queued, submitted or included, oldest first."""
+    query = select(OutboxWrite).where(
+        OutboxWrite.org_id == org_id,
+        OutboxWrite.action.in_(actions),
+        OutboxWrite.state.in_((QUEUED, SUBMITTED, INCLUDED)),
+    )
+    return list(session.scalars(query.order_by(OutboxWrite.id)))
 
 
 def state_counts(session: Session) -> dict[str, int]:

@@ -57,6 +57,7 @@ class SignedCall:
     value: int
     gas: int
     max_fee_per_gas: int
+    max_priority_fee_per_gas: int
     data: bytes
     function: str
     arguments: tuple[Any, ...]
@@ -96,7 +97,8 @@ def decode_signed_call(raw_hex: str, function: str) -> SignedCall:
     return SignedCall(
         raw=raw, tx_hash=Web3.keccak(raw).to_0x_hex(), sender=sender, chain_id=int(tx["chainId"]),
         nonce=int(tx["nonce"]), to=to, value=int(tx["value"]), gas=int(tx["gas"]),
-        max_fee_per_gas=int(tx["maxFeePerGas"]), data=data, function=function, arguments=arguments,
+        max_fee_per_gas=int(tx["maxFeePerGas"]), max_priority_fee_per_gas=int(tx["maxPriorityFeePerGas"]),
+        data=data, function=function, arguments=arguments,
     )  # fmt: skip
 
 
@@ -122,19 +124,38 @@ def check_addressed(ledger: LedgerContract, call: SignedCall, org_id: str) -> No
         raise RoleRequiredError(f"account {call.sender} signs for {whose}, not for {org_id}, whose token this is")
 
 
-def check_payable(w3: Web3, call: SignedCall) -> None:
-    """Refuse a transaction that cannot be mined as signed: a nonce used already, too little gas, a max fee below
-    the base fee, or an account that cannot pay for it. Run after the pre-flight, so the call itself is valid."""
+def check_payable(w3: Web3, call: SignedCall, queued: int = 0) -> None:
+    """Refuse a transaction that cannot be mined as signed: a nonce used already, or past a gap (beyond the
+    `queued` writes of the account's organisation not sent yet), too little gas or more than a block holds, a max
+    fee below the base fee or below its own priority fee, or an account that cannot pay for it. Run after the
+    pre-flight, so the call itself is valid. A node refuses such a transaction only when it is sent, and a write
+    the node never takes would be sent again and again."""
     next_nonce = int(w3.eth.get_transaction_count(to_checksum_address(call.sender), "pending"))
     if call.nonce < next_nonce:
         raise SignedTransactionError(
             f"nonce {call.nonce} of account {call.sender} is used already; sign the transaction again with nonce "
             f"{next_nonce}"
         )
+    if call.nonce > next_nonce + queued:
+        raise SignedTransactionError(
+            f"nonce {call.nonce} of account {call.sender} leaves a gap: its next nonce is {next_nonce}, and the "
+            f"gateway holds {queued} of your transactions not sent yet; sign it with nonce {next_nonce + queued}"
+        )
+    pending = w3.eth.get_block("pending")
+    if call.gas > int(pending["gasLimit"]):
+        raise SignedTransactionError(
+            f"gas limit {call.gas} is above the block gas limit {int(pending['gasLimit'])}: no block can hold it; "
+            "sign it again with the gas the call needs"
+        )
     needed = int(w3.eth.estimate_gas({"from": call.sender, "to": call.to, "data": "0x" + call.data.hex()}, "pending"))  # type: ignore[typeddict-item]
     if call.gas < needed:
         raise SignedTransactionError(f"gas limit {call.gas} is below the {needed} this call needs; sign it again")
-    base_fee = int(w3.eth.get_block("pending").get("baseFeePerGas", 0))
+    if call.max_priority_fee_per_gas > call.max_fee_per_gas:
+        raise SignedTransactionError(
+            f"maxPriorityFeePerGas {call.max_priority_fee_per_gas} is above its maxFeePerGas {call.max_fee_per_gas}; "
+            "sign it again with a priority fee at most the max fee"
+        )
+    base_fee = int(pending.get("baseFeePerGas", 0))
     if call.max_fee_per_gas < base_fee:
         raise SignedTransactionError(
             f"maxFeePerGas {call.max_fee_per_gas} is below the chain's base fee {base_fee}; sign it again with more"
