@@ -29,7 +29,9 @@ class JsonBodyLimit:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
-        if "json" not in headers.get("content-type", ""):  # uploads and forms are limited where they are read
+        content_type = headers.get("content-type", "")
+        if content_type and "json" not in content_type:  # uploads and forms are limited where they are read; a
+            # body without a Content-Type is parsed as JSON by FastAPI, so it is capped here too
             await self.app(scope, receive, send)
             return
         declared = headers.get("content-length", "")
