@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -26,6 +27,11 @@ from ledger.errors import (
 )
 
 SETTLED = ("confirmed", "failed")
+_ADVICE = {
+    401: "; check --token or PROCLEDGER_GATEWAY_TOKEN: it must be a token this gateway's operator issued for your "
+    "organisation (`procledger tokens create ORG` on the gateway)",
+    403: "; use a token of an organisation that may do this",
+}
 RATE_LIMIT_RETRIES = 3
 
 
@@ -47,8 +53,23 @@ class RemoteGateway:
     def post_write(self, path: str, body: Mapping[str, Any], key: str, function: str) -> tuple[dict[str, Any], bool]:
         """Post a write; returns the write and whether it is new (202) or the one first sent under `key` (200).
         `function` names the ledger function in a decoded refusal."""
+        return self._post(path, key, function, lambda: {"json": dict(body)})
+
+    def post_file(
+        self, path: str, file: Path, media_type: str, fields: Mapping[str, str], key: str, function: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Upload `file` as the multipart part `file`, beside the text `fields`; answers like post_write."""
+        with file.open("rb") as content:  # read again from the start if a 429 makes it send twice
+            return self._post(
+                path, key, function,
+                lambda: {"data": dict(fields), "files": {"file": (file.name, _rewound(content), media_type)}},
+            )  # fmt: skip
+
+    def _post(
+        self, path: str, key: str, function: str, content: Callable[[], dict[str, Any]]
+    ) -> tuple[dict[str, Any], bool]:
         for _ in range(RATE_LIMIT_RETRIES):
-            response = self._send("POST", path, json=dict(body), headers={"Idempotency-Key": key})
+            response = self._send("POST", path, headers={"Idempotency-Key": key}, **content())
             if response.status_code == 429:
                 time.sleep(int(response.headers.get("Retry-After", "1")))
                 continue
@@ -111,4 +132,10 @@ class RemoteGateway:
             401: AuthenticationError, 403: RoleRequiredError, 404: NotFoundError, 409: IdempotencyConflictError,
             422: InvalidRequestError,
         }  # fmt: skip
-        return errors.get(response.status_code, GatewayUnavailableError)(f"the gateway says: {message}")
+        advice = _ADVICE.get(response.status_code, "")
+        return errors.get(response.status_code, GatewayUnavailableError)(f"the gateway says: {message}{advice}")
+
+
+def _rewound(content: BinaryIO) -> BinaryIO:
+    content.seek(0)
+    return content
