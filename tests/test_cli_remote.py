@@ -1,4 +1,4 @@
-"""The supplier commands against a remote gateway (`--gateway URL --token …`), run as a
+"""The supplier commands and `procledger anchor` against a remote gateway (`--gateway URL --token …`), run as a
 user runs them, with one real anvil and one real gateway (uvicorn and its submitter, in threads) for the module.
 
 The supplier has a data directory of its own holding only its keystore and the deployment: the gateway's holds no
@@ -205,3 +205,29 @@ def test_deliver_through_a_remote_gateway_records_the_milestone(remote: Remote, 
         f"write {write_id} already accepted (confirmed)"
         in _run(remote.supplier, *args, *remote.as_("supplier-a")).stderr
     )
+
+
+def test_anchor_uploads_through_a_remote_gateway_and_prints_each_anchor(remote: Remote, tmp_path: Path) -> None:
+    files = [_file(tmp_path, "notice.txt", "Tender notice, remote"), _file(tmp_path, "minutes.txt", "Minutes")]
+    names = [str(path) for path in files]
+    anchored = _run(remote.supplier, "anchor", *names, *remote.as_("purchaser"))  # no --as: the token's organisation
+    lines = anchored.stdout.strip().splitlines()
+    assert len(lines) == 2
+    roots = set()
+    for index, (path, line) in enumerate(zip(files, lines, strict=True)):
+        sha256 = "0x" + hashlib.sha256(path.read_bytes()).hexdigest()
+        assert line.startswith(f"{path}: sha256 {sha256}, leaf {index} under root 0x")
+        assert ", transaction 0x" in line and line.endswith(": confirmed")
+        roots.add(line.split(" under root ")[1].split(",")[0])
+    (root,) = roots  # one batch, one root
+    count, block = remote.ledger.call("anchorOf", PURCHASER.org_id, bytes.fromhex(root[2:]))
+    assert count == 2 and f"block {block}: confirmed" in lines[0]
+    assert f"{files[0]} filed: leaf 0 of batch" in anchored.stderr
+    again = _run(remote.supplier, "anchor", *names, *remote.as_("purchaser"))
+    assert again.stdout == anchored.stdout and f"{files[0]} already filed" in again.stderr  # nothing twice
+
+    unknown = "ocds-pl0001-2026-nothing"
+    refused = _fails(remote.supplier, "anchor", names[0], "--ocid", unknown, *remote.as_("purchaser"))
+    assert refused.startswith("error: anchorDocuments reverted: ProcessUnknown(processId=0x")
+    wrong = _fails(remote.supplier, "anchor", names[0], "--gateway", remote.url, "--token", WRONG_TOKEN)
+    assert wrong.startswith("error: the gateway says: the API token is not one this gateway issued")
