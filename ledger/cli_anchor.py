@@ -5,6 +5,9 @@ The files are checked against the contract (may this organisation anchor, under 
 as the organisation's, and batched; the batches holding them close at once (a command's files need not wait for
 others), and the submitter anchors them. Each file's line gives its SHA-256, its root, its place and the
 transaction, checked with the contract's own verifyDocument. Running the same command again anchors nothing twice.
+With `--gateway URL --token …` each file is uploaded to a remote gateway's POST /documents under the same
+Idempotency-Key instead, and the command follows the write anchoring its batch (which closes on the gateway's own
+size or interval) and prints the same line but for the on-chain check.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 The supplier's own keystore signs, and the local outbox carries the write, as the API would: a commitment as an
 EIP-712 message the gateway's relayer sends (the supplier pays no gas), a reveal or cancellation as a transaction
 the supplier's account signed itself. `commit` writes the receipt (ledger.chain.bid_receipts) before anything is
-sent, since its salt is the only way to open the bid; the bid document itself stays with the supplier.
+sent, since its salt is the only way to open the bid; the bid document itself stays with the supplier. With
+`--gateway URL --token …` the write goes to a remote gateway instead, still signed here (ledger.cli_supplier_route).
 """
 
 from __future__ import annotations

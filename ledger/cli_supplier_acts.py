@@ -2,7 +2,8 @@
 
 The transaction is signed locally with the supplier's keystore and relayed unchanged through the local outbox, as
 `POST /complaints` and `POST /deliveries` relay it. The document goes into the document store first, so every
-hash sent on chain has its bytes kept.
+hash sent on chain has its bytes kept. With `--gateway URL --token …` the signed transaction goes to a remote
+gateway instead (ledger.cli_supplier_route), and the document stays with the supplier: only its hash is sent.
 """
 
 from __future__ import annotations
