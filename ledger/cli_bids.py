@@ -27,7 +27,14 @@ from ledger.chain.signing import sign_call
 from ledger.cli_keys import resolve_org
 from ledger.cli_local_gateway import console
 from ledger.cli_supplier_route import GatewayOption, SupplierRoute, TokenOption
-from ledger.errors import ConfigurationError, ContractRevertError, InvalidRequestError, LedgerError
+from ledger.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ContractRevertError,
+    InvalidRequestError,
+    LedgerError,
+    RoleRequiredError,
+)
 from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.gateway.supplier_actions import BID_COMMITMENT, BID_REVEAL, BID_SIGNATURE_CANCELLATION
 from ledger.settings import settings_from_environment
@@ -86,6 +93,9 @@ def commit(
     except ContractRevertError as error:
         path.unlink()  # refused, so never on chain: its receipt would only mislead
         raise _in_words(error) from None
+    except (AuthenticationError, RoleRequiredError):
+        path.unlink()  # the gateway refused the caller and queued nothing: a fixed token reruns with a new receipt
+        raise
     assert done.tx_hash is not None and done.block_number is not None  # confirmed
     committed = kept.committed(done.tx_hash, done.block_number, int(route.w3.eth.chain_id), route.ledger.address)
     committed.write(path, new=False)

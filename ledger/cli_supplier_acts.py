@@ -8,25 +8,20 @@ gateway instead (ledger.cli_supplier_route), and the document stays with the sup
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.orm import Session
 
 from ledger.chain.ledger_contract import process_id_of, reference, scoped_id
 from ledger.chain.signing import sign_call
 from ledger.cli_keys import resolve_org
-from ledger.cli_local_gateway import LocalGateway, console
+from ledger.cli_local_gateway import console
 from ledger.cli_supplier_route import GatewayOption, SupplierRoute, TokenOption
 from ledger.cli_writes import milestone_id_of
-from ledger.errors import ConfigurationError
 from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.gateway.supplier_actions import COMPLAINT, DELIVERY
 from ledger.settings import settings_from_environment
-from ledger.store.document_files import DocumentFiles
-from ledger.store.documents import DocumentStore
 
 DELIVERY_KIND = 0  # IProcurementLedger.MilestoneKind.Delivery
 
@@ -45,7 +40,7 @@ def complain(
     settings = settings_from_environment()
     org_id = resolve_org(settings, as_org)
     route = SupplierRoute.open(settings, gateway, token)
-    sha256 = route.keep(doc, f"Complaint {ref}", _store)
+    sha256 = route.keep(doc, f"Complaint {ref}")
     complaint_ref = reference(ref)
 
     def body() -> dict[str, Any]:
@@ -86,7 +81,7 @@ def deliver(
     org_id = resolve_org(settings, as_org)
     milestone_id = bytes.fromhex(milestone_id_of(milestone)[2:])
     route = SupplierRoute.open(settings, gateway, token)
-    sha256 = route.keep(report, f"Delivery report {milestone}", _store)
+    sha256 = route.keep(report, f"Delivery report {milestone}")
 
     def body() -> dict[str, Any]:
         signed = sign_call(
@@ -102,15 +97,3 @@ def deliver(
         f"transaction {done.tx_hash}, block {done.block_number}",
         soft_wrap=True,
     )
-
-
-def _store(local: LocalGateway, path: Path, title: str) -> str:
-    """Keep the document in the store; returns its SHA-256 as 0x-hex."""
-    try:
-        content = path.read_bytes()
-    except OSError as error:
-        raise ConfigurationError(f"cannot read {path} ({error.strerror}); check the path") from None
-    media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    with Session(local.engine) as session, session.begin():
-        stored = DocumentStore(DocumentFiles(local.settings.documents_dir)).add(session, content, media_type, title)
-    return str(stored.sha256)

@@ -25,7 +25,7 @@ from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.setup import open_ledger
 from ledger.cli_local_gateway import LocalGateway, console
-from ledger.cli_writes import follow_remote, remote_target
+from ledger.cli_writes import follow_remote, remote_target, send_remote
 from ledger.errors import ConfigurationError, ContractRevertError, GatewayUnavailableError, LedgerError
 from ledger.gateway.actions import Action
 from ledger.gateway.outbox import FAILED
@@ -75,10 +75,11 @@ class SupplierRoute:
         w3 = connect(settings.rpc_url)
         return cls(settings, w3, open_ledger(settings, w3), Keystores.from_settings(settings), None, target)
 
-    def keep(self, path: Path, title: str, store: Callable[[LocalGateway, Path, str], str]) -> str:
-        """The document's SHA-256 (0x-hex): `store`d here locally; remotely it stays here and only its hash goes."""
+    def keep(self, path: Path, title: str) -> str:
+        """The document's SHA-256 (0x-hex): kept in the document store locally; remotely it stays where it is and
+        only its hash goes."""
         if self.local is not None:
-            return store(self.local, path, title)
+            return self.local.store(path, title)
         try:
             content = path.read_bytes()
         except OSError as error:
@@ -104,8 +105,7 @@ class SupplierRoute:
             kept.write(sent)
         with RemoteGateway(url, token, self.settings.tx_timeout) as remote:
             try:
-                with console.status(f"Sending the {action.name} to {remote.url}…"):
-                    accepted, created = remote.post_write(endpoint, sent, key, action.function)
+                accepted, created = send_remote(remote, endpoint, sent, key, action)
             except GatewayUnavailableError:
                 raise  # it may have arrived: keep the body, to send the same one again
             except LedgerError:

@@ -109,6 +109,14 @@ def remote_target(settings: Settings, gateway: str | None, token: str | None) ->
     return url, secret
 
 
+def send_remote(
+    remote: RemoteGateway, path: str, body: dict[str, Any], key: str, action: Action
+) -> tuple[dict[str, Any], bool]:
+    """POST the write to the gateway with a progress line; the write, and whether it is new."""
+    with console.status(f"Sending the {action.name} to {remote.url}…"):
+        return remote.post_write(path, body, key, action.function)
+
+
 def follow_remote(remote: RemoteGateway, settings: Settings, write_id: int, timeout: float | None = None) -> Any:
     """Follow write `write_id` at the gateway with a progress line until it is confirmed or failed."""
     with console.status("Waiting for the gateway to confirm it…") as status:
@@ -152,8 +160,7 @@ def _record_remotely(settings: Settings, write: UserWrite, content: bytes, url: 
     sha256 = "0x" + hashlib.sha256(content).hexdigest()
     body = {**write.body, write.document_field: sha256}
     with RemoteGateway(url, token, settings.tx_timeout) as remote:
-        with console.status(f"Sending the {write.action.name} to {remote.url}…"):
-            accepted, created = remote.post_write(write.path, body, write.key, write.action.function)
+        accepted, created = send_remote(remote, write.path, body, write.key, write.action)
         _accepted(int(accepted["id"]), created, write, sha256)
         console.print(f"{write.document} stays here: only its SHA-256 went to the gateway")
         done = follow_remote(remote, settings, int(accepted["id"]))

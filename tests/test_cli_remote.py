@@ -144,6 +144,12 @@ def test_bid_commit_keeps_its_receipt_before_sending_even_to_a_gateway_nobody_ru
     kept = json.loads(receipt.read_text())  # the salt survived: the bid may still be opened if it arrived
     assert kept["ocid"] == ocid and kept["amount"] == 1_000_000_00 and kept.get("tx_hash") is None
 
+    refused = tmp_path / "refused.json"
+    args = _commit_args(remote, tmp_path, ocid, 1_000_000_00, refused)
+    wrong = _fails(remote.supplier, *args, "--gateway", remote.url, "--token", WRONG_TOKEN, **SECRET)
+    assert wrong.startswith("error: the gateway says: the API token is not one this gateway issued")
+    assert not refused.exists()  # refused before anything was queued: no receipt to mislead
+
 
 def test_bid_commit_after_the_deadline_is_refused_by_the_gateway_in_words(remote: Remote, tmp_path: Path) -> None:
     ocid, receipt = _tender(remote), tmp_path / "late.json"
