@@ -55,8 +55,8 @@ def remote(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterator[Re
     root = tmp_path_factory.mktemp("remote-cli")
     settings = Settings(
         project_dir=PROJECT_DIR, data_dir=root / "gateway", chain_port=free_port(), api_port=free_port(),
-        poll_interval=0.1, anchor_interval=1.0,
-    )  # fmt: skip
+        poll_interval=0.1, anchor_interval=1.0, write_rate="1/second",
+    )  # fmt: skip  # a write followed at once after its POST meets a 429, which the commands must wait out
     anvil = AnvilProcess(find_anvil(PROJECT_DIR), settings.chain_port, settings.chain_state_file)
     anvil.start()
     try:
@@ -237,3 +237,9 @@ def test_anchor_uploads_through_a_remote_gateway_and_prints_each_anchor(remote: 
     assert refused.startswith("error: anchorDocuments reverted: ProcessUnknown(processId=0x")
     wrong = _fails(remote.supplier, "anchor", names[0], "--gateway", remote.url, "--token", WRONG_TOKEN)
     assert wrong.startswith("error: the gateway says: the API token is not one this gateway issued")
+
+
+def test_anchor_without_an_organisation_or_a_gateway_says_how_to_name_one(remote: Remote, tmp_path: Path) -> None:
+    notice = _file(tmp_path, "notice.txt", "Tender notice")
+    error = _fails(remote.supplier, "anchor", str(notice))
+    assert error.startswith("error: say which organisation anchors: --as ORG")

@@ -3,7 +3,8 @@ Idempotency-Key, then follow it with GET /writes/{id} until it is confirmed or f
 
 Every answer the gateway documents becomes the ledger's own error, so a remote refusal reads like a local one:
 401 → AuthenticationError, 403 → RoleRequiredError, 409 → ContractRevertError (decoded) or
-IdempotencyConflictError, 429 → waited out (Retry-After) and sent again with the same key, which is safe.
+IdempotencyConflictError, 429 → waited out (Retry-After) and sent again (a POST with the same key, which is
+safe; a GET while following the write).
 """
 
 from __future__ import annotations
@@ -68,22 +69,14 @@ class RemoteGateway:
     def _post(
         self, path: str, key: str, function: str, content: Callable[[], dict[str, Any]]
     ) -> tuple[dict[str, Any], bool]:
-        for _ in range(RATE_LIMIT_RETRIES):
-            response = self._send("POST", path, headers={"Idempotency-Key": key}, **content())
-            if response.status_code == 429:
-                time.sleep(int(response.headers.get("Retry-After", "1")))
-                continue
-            if response.status_code in (200, 202):
-                return dict(response.json()), response.status_code == 202
-            raise self._refusal(response, function)
-        raise GatewayUnavailableError(
-            f"{self.url} kept answering 429 (rate limited); run the same command again later: the same "
-            "Idempotency-Key returns the same write"
-        )
+        response = self._unlimited("POST", path, lambda: {"headers": {"Idempotency-Key": key}, **content()})
+        if response.status_code in (200, 202):
+            return dict(response.json()), response.status_code == 202
+        raise self._refusal(response, function)
 
     def write(self, write_id: int) -> dict[str, Any]:
         """The write `write_id` as the gateway sees it now."""
-        response = self._send("GET", f"/writes/{write_id}")
+        response = self._unlimited("GET", f"/writes/{write_id}", dict)
         if response.status_code != 200:
             raise self._refusal(response, "")
         return dict(response.json())
@@ -106,6 +99,19 @@ class RemoteGateway:
                     "command again to keep following it (the same Idempotency-Key returns the same write)"
                 )
             time.sleep(poll_interval)
+
+    def _unlimited(self, method: str, path: str, options: Callable[[], dict[str, Any]]) -> httpx.Response:
+        """The gateway's answer other than 429: a rate-limited request waits out Retry-After and is sent again,
+        which is safe for a GET and for a POST under the same Idempotency-Key."""
+        for _ in range(RATE_LIMIT_RETRIES):
+            response = self._send(method, path, **options())
+            if response.status_code != 429:
+                return response
+            time.sleep(int(response.headers.get("Retry-After", "1")))
+        raise GatewayUnavailableError(
+            f"{self.url} kept answering 429 (rate limited, PROCLEDGER_WRITE_RATE); run the same command again later: "
+            "the same Idempotency-Key returns the same write"
+        )
 
     def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
         try:
