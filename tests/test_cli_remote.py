@@ -55,8 +55,10 @@ def remote(tmp_path_factory: pytest.TempPathFactory, built: None) -> Iterator[Re
     root = tmp_path_factory.mktemp("remote-cli")
     settings = Settings(
         project_dir=PROJECT_DIR, data_dir=root / "gateway", chain_port=free_port(), api_port=free_port(),
-        poll_interval=0.1, anchor_interval=1.0, write_rate="1/second",
-    )  # fmt: skip  # a write followed at once after its POST meets a 429, which the commands must wait out
+        poll_interval=0.1, anchor_interval=5.0, write_rate="1/second",
+    )  # fmt: skip
+    # 1/second: a write followed at once after its POST meets a 429, which the commands must wait out; a batch of
+    # documents stays open 5 s, so two files uploaded a 429's wait apart still share one root
     anvil = AnvilProcess(find_anvil(PROJECT_DIR), settings.chain_port, settings.chain_state_file)
     anvil.start()
     try:
