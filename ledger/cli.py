@@ -36,7 +36,7 @@ from ledger.cli_supplier_acts import complain, deliver
 from ledger.cli_tokens import show_demo_access, tokens_app
 from ledger.cli_verify import audit, audit_report, print_audit, verify_app
 from ledger.demo import load_demo_data
-from ledger.demo_access import set_up_demo_access
+from ledger.demo_access import relayer_address, set_up_demo_access
 from ledger.errors import ConfigurationError, LedgerError
 from ledger.indexer.runner import CatchUpResult, Indexer, build_indexer
 from ledger.settings import Settings, settings_from_environment
@@ -174,7 +174,7 @@ def seed() -> None:
     console.print(f"{created} demo process(es) created")
     with _step("Encrypting the demo organisations' keys…"):
         access = set_up_demo_access(settings, engine)
-    show_demo_access(access)
+    show_demo_access(access, relayer_address(settings))
 
 
 @app.command()
@@ -318,7 +318,7 @@ def up() -> None:
         console.print(f"demo data: {created} new process(es)")
         with _step("Encrypting the demo organisations' keys…"):
             access = set_up_demo_access(settings, engine)
-        show_demo_access(access)
+        show_demo_access(access, relayer_address(settings))
         indexer = build_indexer(settings, w3, engine)
         result = _catch_up_with_progress(indexer)
         console.print(f"indexed up to block {result.to_block} into {settings.database_url.split('///')[-1]}")

@@ -3,7 +3,8 @@
 The supplier's own keystore signs, and the local outbox carries the write, as the API would: a commitment as an
 EIP-712 message the gateway's relayer sends (the supplier pays no gas), a reveal or cancellation as a transaction
 the supplier's account signed itself. `commit` writes the receipt (ledger.chain.bid_receipts) before anything is
-sent, since its salt is the only way to open the bid; the bid document itself stays with the supplier.
+sent, since its salt is the only way to open the bid; the bid document itself stays with the supplier. With
+`--gateway URL --token …` the write goes to a remote gateway instead, still signed here (ledger.cli_supplier_route).
 """
 
 from __future__ import annotations
@@ -24,8 +25,16 @@ from ledger.chain.ledger_contract import process_id_of
 from ledger.chain.setup import open_ledger
 from ledger.chain.signing import sign_call
 from ledger.cli_keys import resolve_org
-from ledger.cli_local_gateway import LocalGateway, console
-from ledger.errors import ConfigurationError, ContractRevertError, InvalidRequestError, LedgerError
+from ledger.cli_local_gateway import console
+from ledger.cli_supplier_route import GatewayOption, SupplierRoute, TokenOption
+from ledger.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    ContractRevertError,
+    InvalidRequestError,
+    LedgerError,
+    RoleRequiredError,
+)
 from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.gateway.supplier_actions import BID_COMMITMENT, BID_REVEAL, BID_SIGNATURE_CANCELLATION
 from ledger.settings import settings_from_environment
@@ -46,24 +55,26 @@ def commit(
         Path | None, typer.Option("--receipt", help="where to keep the receipt (default: OCID.bid-receipt.json)")
     ] = None,
     valid_for: Annotated[int, typer.Option("--valid-for", min=60, help="seconds the signature stays valid")] = 3600,
+    gateway: GatewayOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Commit (or replace) your organisation's sealed bid: signed with its keystore, relayed without gas."""
     settings = settings_from_environment()
     org_id = resolve_org(settings, as_org)
     bid_doc_hash = hashlib.sha256(_read(doc, "bid document")).digest()
     path = receipt_path or Path(f"{ocid}.bid-receipt.json")
-    local = LocalGateway.open(settings)
+    route = SupplierRoute.open(settings, gateway, token)
     kept = BidReceipt.new(ocid, bytes.fromhex(org_id[2:]), amount, bid_doc_hash, secrets.token_bytes(32))
     kept.write(path, new=True)  # before anything leaves: the salt must survive a crash
     _say(f"receipt kept in {path}: keep it, and the bid document, private until the reveal")
 
     def body() -> dict[str, Any]:
-        account = local.keystores.account(org_id)
+        account = route.keystores.account(org_id)
         process_id = process_id_of(ocid)
-        nonce = int(local.ledger.call("bidNonce", process_id, bytes.fromhex(org_id[2:])))
-        deadline = int(local.w3.eth.get_block("latest")["timestamp"]) + valid_for
+        nonce = int(route.ledger.call("bidNonce", process_id, bytes.fromhex(org_id[2:])))
+        deadline = int(route.w3.eth.get_block("latest")["timestamp"]) + valid_for
         signature = sign_bid_commitment(
-            account.key, chain_id=int(local.w3.eth.chain_id), ledger_address=local.ledger.address,
+            account.key, chain_id=int(route.w3.eth.chain_id), ledger_address=route.ledger.address,
             process_id=process_id, bidder_org=bytes.fromhex(org_id[2:]), commitment=bytes.fromhex(kept.commitment[2:]),
             nonce=nonce, deadline=deadline,
         )  # fmt: skip
@@ -71,9 +82,10 @@ def commit(
                 "nonce": nonce, "deadline": deadline, "signature": "0x" + signature.hex()}  # fmt: skip
 
     try:
-        done = local.record(
+        done = route.record(
             org_id,
             BID_COMMITMENT,
+            "/bids/commitments",
             f"bid-commit:{ocid}:{kept.commitment}",
             body,
             "Checking the bid against the contract…",
@@ -81,8 +93,11 @@ def commit(
     except ContractRevertError as error:
         path.unlink()  # refused, so never on chain: its receipt would only mislead
         raise _in_words(error) from None
+    except (AuthenticationError, RoleRequiredError):
+        path.unlink()  # the gateway refused the caller and queued nothing: a fixed token reruns with a new receipt
+        raise
     assert done.tx_hash is not None and done.block_number is not None  # confirmed
-    committed = kept.committed(done.tx_hash, done.block_number, int(local.w3.eth.chain_id), local.ledger.address)
+    committed = kept.committed(done.tx_hash, done.block_number, int(route.w3.eth.chain_id), route.ledger.address)
     committed.write(path, new=False)
     console.print(
         f"sealed bid on {ocid} committed for {org_id}: amount {amount} and bid document {kept.bid_doc_hash} stay "
@@ -93,23 +108,25 @@ def commit(
 
 
 @bid_app.command("reveal")
-def reveal(receipt_path: ReceiptArgument) -> None:
+def reveal(receipt_path: ReceiptArgument, gateway: GatewayOption = None, token: TokenOption = None) -> None:
     """Open the bid a receipt describes, between the bid and reveal deadlines, signed by your own account."""
     settings = settings_from_environment()
     kept = BidReceipt.read(receipt_path)
-    local = LocalGateway.open(settings)
+    route = SupplierRoute.open(settings, gateway, token)
 
     def body() -> dict[str, Any]:
-        account = local.keystores.account(kept.bidder_org)
+        account = route.keystores.account(kept.bidder_org)
         signed = sign_call(
-            local.ledger, account, "revealBid", process_id_of(kept.ocid), kept.amount,
+            route.ledger, account, "revealBid", process_id_of(kept.ocid), kept.amount,
             bytes.fromhex(kept.bid_doc_hash[2:]), bytes.fromhex(kept.salt[2:]),
         )  # fmt: skip
         return {SIGNED_TRANSACTION: signed}
 
     key = f"bid-reveal:{kept.ocid}:{kept.commitment}"
     try:
-        done = local.record(kept.bidder_org, BID_REVEAL, key, body, "Checking the reveal against the contract…")
+        done = route.record(
+            kept.bidder_org, BID_REVEAL, "/bids/reveals", key, body, "Checking the reveal against the contract…"
+        )
     except ContractRevertError as error:
         raise _in_words(error) from None
     console.print(
@@ -146,20 +163,28 @@ def receipt(receipt_path: ReceiptArgument) -> None:
 
 @bid_app.command("cancel")
 def cancel(
-    ocid: Annotated[str, typer.Argument(help="the process whose bid signatures to void")], as_org: AsOption
+    ocid: Annotated[str, typer.Argument(help="the process whose bid signatures to void")],
+    as_org: AsOption,
+    gateway: GatewayOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Void every signature of your organisation's bid not relayed yet: the bid's nonce moves on."""
     settings = settings_from_environment()
     org_id = resolve_org(settings, as_org)
-    local = LocalGateway.open(settings)
-    nonce = int(local.ledger.call("bidNonce", process_id_of(ocid), bytes.fromhex(org_id[2:])))
+    route = SupplierRoute.open(settings, gateway, token)
+    nonce = int(route.ledger.call("bidNonce", process_id_of(ocid), bytes.fromhex(org_id[2:])))
 
     def body() -> dict[str, Any]:
-        signed = sign_call(local.ledger, local.keystores.account(org_id), "cancelBidSignatures", process_id_of(ocid))
+        signed = sign_call(route.ledger, route.keystores.account(org_id), "cancelBidSignatures", process_id_of(ocid))
         return {SIGNED_TRANSACTION: signed}
 
-    done = local.record(
-        org_id, BID_SIGNATURE_CANCELLATION, f"bid-cancel:{ocid}:{nonce}", body, "Checking against the contract…"
+    done = route.record(
+        org_id,
+        BID_SIGNATURE_CANCELLATION,
+        "/bids/signature-cancellations",
+        f"bid-cancel:{ocid}:{nonce}",
+        body,
+        "Checking against the contract…",
     )
     console.print(
         f"bid signatures on {ocid} up to nonce {nonce} are void; {done.state} in transaction {done.tx_hash}, "

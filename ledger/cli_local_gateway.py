@@ -6,8 +6,10 @@ write it queued before instead of signing a second one; then it submits and wait
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -20,13 +22,15 @@ from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.setup import open_ledger
 from ledger.cli_submit import build_submitter
-from ledger.errors import ContractRevertError
+from ledger.errors import ConfigurationError, ContractRevertError
 from ledger.gateway.accept import WriteGateway
 from ledger.gateway.actions import Action
 from ledger.gateway.outbox import FAILED, WriteView, find_keyed, find_write
 from ledger.gateway.submitter import submit_until_settled
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
+from ledger.store.document_files import DocumentFiles
+from ledger.store.documents import DocumentStore
 
 console = Console(stderr=True)
 
@@ -48,6 +52,17 @@ class LocalGateway:
         upgrade_schema(engine)
         w3 = connect(settings.rpc_url)
         return cls(settings, engine, w3, open_ledger(settings, w3), Keystores.from_settings(settings))
+
+    def store(self, path: Path, title: str) -> str:
+        """Keep the document at `path` in the document store; returns its SHA-256 as 0x-hex."""
+        try:
+            content = path.read_bytes()
+        except OSError as error:
+            raise ConfigurationError(f"cannot read {path} ({error.strerror}); check the path") from None
+        media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        with Session(self.engine) as session, session.begin():
+            stored = DocumentStore(DocumentFiles(self.settings.documents_dir)).add(session, content, media_type, title)
+        return str(stored.sha256)
 
     def record(
         self, org_id: str, action: Action, key: str, body: Callable[[], Mapping[str, Any]], checking: str

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ledger.cli_keys import resolve_org
 from ledger.demo_access import DemoAccess
+from ledger.gateway.supplier_actions import RELAYER_KEYSTORE
 from ledger.settings import settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.tokens import issue_token, list_tokens, revoke_token
@@ -71,13 +72,15 @@ def _when(moment: object) -> str:
     return "" if moment is None else str(moment)[:19]
 
 
-def show_demo_access(access: list[DemoAccess]) -> None:
-    """Which demo organisation is which: label, name, id, signing address and its fresh API token."""
+def show_demo_access(access: list[DemoAccess], relayer: str) -> None:
+    """Which demo organisation is which: label, name, id, signing address and its fresh API token; and the
+    relayer's address, the account that pays the gas of relayed bids."""
     table = Table("label", "organisation", "organisation id", "signing address")
     for column in table.columns:
         column.overflow = "fold"  # ids and addresses whole, over two lines if the terminal is narrow
     for each in access:
         table.add_row(each.label, each.name, each.org_id, each.address)
+    table.add_row(RELAYER_KEYSTORE, "(the gateway's relayer: pays the gas of relayed bids)", "none", relayer)
     console.print(table)
     # One line each, never wrapped or cropped: a table cropped the tokens in an 80-column terminal, and a token
     # cannot be shown again.

@@ -83,15 +83,9 @@ def record(write: UserWrite, as_org: str | None, gateway: str | None, token: str
     """Record `write` locally as `as_org`, or through the remote gateway if one is given or configured."""
     settings = settings_from_environment()
     content = _read(write.document)
-    url = gateway or settings.gateway_url
-    if url:
-        secret = token or (settings.gateway_token.get_secret_value() if settings.gateway_token else None)
-        if not secret:
-            raise ConfigurationError(
-                f"writing through the gateway at {url} needs your organisation's API token: pass --token or set "
-                "PROCLEDGER_GATEWAY_TOKEN (the gateway's operator issues one with `procledger tokens create ORG`)"
-            )
-        _record_remotely(settings, write, content, url, secret)
+    target = remote_target(settings, gateway, token)
+    if target is not None:
+        _record_remotely(settings, write, content, *target)
         return
     if as_org is None:
         raise ConfigurationError(
@@ -99,6 +93,37 @@ def record(write: UserWrite, as_org: str | None, gateway: str | None, token: str
             "--token TOKEN to write through a remote gateway"
         )
     _record_locally(settings, write, content, resolve_org(settings, as_org))
+
+
+def remote_target(settings: Settings, gateway: str | None, token: str | None) -> tuple[str, str] | None:
+    """The remote gateway's URL and token, from the options or the settings; None to write locally."""
+    url = gateway or settings.gateway_url
+    if not url:
+        return None
+    secret = token or (settings.gateway_token.get_secret_value() if settings.gateway_token else None)
+    if not secret:
+        raise ConfigurationError(
+            f"writing through the gateway at {url} needs your organisation's API token: pass --token or set "
+            "PROCLEDGER_GATEWAY_TOKEN (the gateway's operator issues one with `procledger tokens create ORG`)"
+        )
+    return url, secret
+
+
+def send_remote(
+    remote: RemoteGateway, path: str, body: dict[str, Any], key: str, action: Action
+) -> tuple[dict[str, Any], bool]:
+    """POST the write to the gateway with a progress line; the write, and whether it is new."""
+    with console.status(f"Sending the {action.name} to {remote.url}…"):
+        return remote.post_write(path, body, key, action.function)
+
+
+def follow_remote(remote: RemoteGateway, settings: Settings, write_id: int, timeout: float | None = None) -> Any:
+    """Follow write `write_id` at the gateway with a progress line until it is confirmed or failed."""
+    with console.status("Waiting for the gateway to confirm it…") as status:
+        return remote.wait(
+            write_id, timeout or 3 * settings.tx_timeout, settings.poll_interval,
+            lambda state: status.update(f"write {write_id} is {state}; waiting for confirmation…"),
+        )  # fmt: skip
 
 
 def _read(document: Path) -> bytes:
@@ -135,15 +160,10 @@ def _record_remotely(settings: Settings, write: UserWrite, content: bytes, url: 
     sha256 = "0x" + hashlib.sha256(content).hexdigest()
     body = {**write.body, write.document_field: sha256}
     with RemoteGateway(url, token, settings.tx_timeout) as remote:
-        with console.status(f"Sending the {write.action.name} to {remote.url}…"):
-            accepted, created = remote.post_write(write.path, body, write.key, write.action.function)
+        accepted, created = send_remote(remote, write.path, body, write.key, write.action)
         _accepted(int(accepted["id"]), created, write, sha256)
         console.print(f"{write.document} stays here: only its SHA-256 went to the gateway")
-        with console.status("Waiting for the gateway to confirm it…") as status:
-            done = remote.wait(
-                int(accepted["id"]), 3 * settings.tx_timeout, settings.poll_interval,
-                lambda state: status.update(f"write {accepted['id']} is {state}; waiting for confirmation…"),
-            )  # fmt: skip
+        done = follow_remote(remote, settings, int(accepted["id"]))
     _settled(write, str(done["state"]), done.get("error"), done.get("tx_hash"), done.get("block_number"))
 
 

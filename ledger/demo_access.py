@@ -55,6 +55,11 @@ def set_up_demo_access(settings: Settings, engine: Engine) -> list[DemoAccess]:
     return access
 
 
+def relayer_address(settings: Settings) -> str:
+    """The address of the gateway's relayer keystore (the account that pays the gas of relayed bids)."""
+    return Keystores.from_settings(settings).find(RELAYER_KEYSTORE).address
+
+
 def _ensure_keystore(settings: Settings, keystores: Keystores, org: DemoOrganisation, label: str) -> str:
     try:
         return keystores.find(as_org_id(org.org_id)).address

@@ -133,6 +133,8 @@ def test_seed_gives_each_demo_organisation_a_keystore_and_a_fresh_token(
     assert labels == ["auditor", "finance", "purchaser", "relayer", "supplier-a", "supplier-b"]
     finance = _keystores(settings).find("finance")
     assert finance.org_id == "0x" + FINANCE.org_id.hex() and finance.address in first.stderr
+    relayer = _keystores(settings).find("relayer").address  # the access table names the account paying bids' gas
+    assert re.search(rf"relayer .*pays the gas.*{relayer}", first.stderr.replace("\n", " ").replace("│", " "))
     tokens = re.findall(r"plt_[A-Za-z0-9_-]{43}", first.stderr)
     assert len(tokens) == 5
     again = _run(settings, "seed", PROCLEDGER_KEYSTORE_PASSPHRASE="")

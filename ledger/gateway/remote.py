@@ -3,14 +3,16 @@ Idempotency-Key, then follow it with GET /writes/{id} until it is confirmed or f
 
 Every answer the gateway documents becomes the ledger's own error, so a remote refusal reads like a local one:
 401 → AuthenticationError, 403 → RoleRequiredError, 409 → ContractRevertError (decoded) or
-IdempotencyConflictError, 429 → waited out (Retry-After) and sent again with the same key, which is safe.
+IdempotencyConflictError, 429 → waited out (Retry-After) and sent again (a POST with the same key, which is
+safe; a GET while following the write).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from pathlib import Path
+from typing import Any, BinaryIO
 
 import httpx
 
@@ -26,6 +28,11 @@ from ledger.errors import (
 )
 
 SETTLED = ("confirmed", "failed")
+_ADVICE = {
+    401: "; check --token or PROCLEDGER_GATEWAY_TOKEN: it must be a token this gateway's operator issued for your "
+    "organisation (`procledger tokens create ORG` on the gateway)",
+    403: "; use a token of an organisation that may do this",
+}
 RATE_LIMIT_RETRIES = 3
 
 
@@ -47,22 +54,29 @@ class RemoteGateway:
     def post_write(self, path: str, body: Mapping[str, Any], key: str, function: str) -> tuple[dict[str, Any], bool]:
         """Post a write; returns the write and whether it is new (202) or the one first sent under `key` (200).
         `function` names the ledger function in a decoded refusal."""
-        for _ in range(RATE_LIMIT_RETRIES):
-            response = self._send("POST", path, json=dict(body), headers={"Idempotency-Key": key})
-            if response.status_code == 429:
-                time.sleep(int(response.headers.get("Retry-After", "1")))
-                continue
-            if response.status_code in (200, 202):
-                return dict(response.json()), response.status_code == 202
-            raise self._refusal(response, function)
-        raise GatewayUnavailableError(
-            f"{self.url} kept answering 429 (rate limited); run the same command again later: the same "
-            "Idempotency-Key returns the same write"
-        )
+        return self._post(path, key, function, lambda: {"json": dict(body)})
+
+    def post_file(
+        self, path: str, file: Path, media_type: str, fields: Mapping[str, str], key: str, function: str
+    ) -> tuple[dict[str, Any], bool]:
+        """Upload `file` as the multipart part `file`, beside the text `fields`; answers like post_write."""
+        with file.open("rb") as content:  # read again from the start if a 429 makes it send twice
+            return self._post(
+                path, key, function,
+                lambda: {"data": dict(fields), "files": {"file": (file.name, _rewound(content), media_type)}},
+            )  # fmt: skip
+
+    def _post(
+        self, path: str, key: str, function: str, content: Callable[[], dict[str, Any]]
+    ) -> tuple[dict[str, Any], bool]:
+        response = self._unlimited("POST", path, lambda: {"headers": {"Idempotency-Key": key}, **content()})
+        if response.status_code in (200, 202):
+            return dict(response.json()), response.status_code == 202
+        raise self._refusal(response, function)
 
     def write(self, write_id: int) -> dict[str, Any]:
         """The write `write_id` as the gateway sees it now."""
-        response = self._send("GET", f"/writes/{write_id}")
+        response = self._unlimited("GET", f"/writes/{write_id}", dict)
         if response.status_code != 200:
             raise self._refusal(response, "")
         return dict(response.json())
@@ -85,6 +99,19 @@ class RemoteGateway:
                     "command again to keep following it (the same Idempotency-Key returns the same write)"
                 )
             time.sleep(poll_interval)
+
+    def _unlimited(self, method: str, path: str, options: Callable[[], dict[str, Any]]) -> httpx.Response:
+        """The gateway's answer other than 429: a rate-limited request waits out Retry-After and is sent again,
+        which is safe for a GET and for a POST under the same Idempotency-Key."""
+        for _ in range(RATE_LIMIT_RETRIES):
+            response = self._send(method, path, **options())
+            if response.status_code != 429:
+                return response
+            time.sleep(int(response.headers.get("Retry-After", "1")))
+        raise GatewayUnavailableError(
+            f"{self.url} kept answering 429 (rate limited, PROCLEDGER_WRITE_RATE); run the same command again later: "
+            "the same Idempotency-Key returns the same write"
+        )
 
     def _send(self, method: str, path: str, **options: Any) -> httpx.Response:
         try:
@@ -111,4 +138,10 @@ class RemoteGateway:
             401: AuthenticationError, 403: RoleRequiredError, 404: NotFoundError, 409: IdempotencyConflictError,
             422: InvalidRequestError,
         }  # fmt: skip
-        return errors.get(response.status_code, GatewayUnavailableError)(f"the gateway says: {message}")
+        advice = _ADVICE.get(response.status_code, "")
+        return errors.get(response.status_code, GatewayUnavailableError)(f"the gateway says: {message}{advice}")
+
+
+def _rewound(content: BinaryIO) -> BinaryIO:
+    content.seek(0)
+    return content
