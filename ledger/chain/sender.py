@@ -39,6 +39,7 @@ class TransactionSender:
         self._timeout = timeout
         self._lock = threading.RLock()
         self._next_nonce: int | None = None
+        self._chain_id: int | None = None  # asked once: a node keeps its chain id, even across restarts
 
     @property
     def address(self) -> str:
@@ -70,11 +71,14 @@ class TransactionSender:
         signed = self.account.sign_transaction(tx)  # type: ignore[arg-type]
         return PreparedTransaction(tx, signed.raw_transaction, HexBytes(signed.hash), int(tx["nonce"]), label)
 
-    def prepare_data(self, to: str, data: bytes, label: str) -> PreparedTransaction:
+    def prepare_data(self, to: str, data: bytes, label: str, gas: int | None = None) -> PreparedTransaction:
         """Like `prepare`, for calldata already encoded (e.g. a `multicall` of many writes); `label` names the
-        function a refusal is reported against."""
+        function a refusal is reported against. With `gas`, that is the limit and nothing is estimated: the caller
+        has simulated the call itself."""
         with self._lock:
             params: dict[str, Any] = {**self._base_params(), "to": to, "data": HexBytes(data), "value": 0}
+            if gas is not None:
+                params["gas"] = gas
             try:
                 tx: TxParams = fill_transaction_defaults(self._w3, params)  # estimates gas: reverts surface here
             except ContractLogicError as exc:
@@ -102,8 +106,13 @@ class TransactionSender:
         return {
             "from": self.account.address,
             "nonce": Nonce(self._next_nonce),
-            "chainId": self._w3.eth.chain_id,
+            "chainId": self._chain_id_once(),
         }
+
+    def _chain_id_once(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self._w3.eth.chain_id)
+        return self._chain_id
 
     def _wait(self, tx_hash: HexBytes) -> TxReceipt:
         try:

@@ -65,6 +65,11 @@ def ran_out_of_gas(revert: bytes) -> bool:
     return not revert or revert[:4] == FAILED_CALL
 
 
+def simulate(w3: Web3, to: str, signer: str, data: bytes) -> bytes | None:
+    """The revert data of `data` sent by `signer` (an `eth_call` on the pending state), or None when it succeeds."""
+    return _revert_of(w3, to, signer, data)
+
+
 def _revert_of(w3: Web3, to: str, signer: str, data: bytes) -> bytes | None:
     """The revert data of `data` sent by `signer` (simulated on the pending state), or None when it succeeds."""
     call: dict[str, Any] = {"from": signer, "to": to, "data": data}

@@ -16,7 +16,8 @@ Batching. The queued writes of one signing keystore (an organisation's, or the r
 `batch_size` in one transaction through the ledger's `multicall` (OpenZeppelin's: all or nothing, `msg.sender`
 kept), and every write of the batch holds that transaction's hash. A write that fails never takes its neighbours
 down:
-- before sending, the batch is simulated (the gas estimate, on the pending state); when it would revert, a binary
+- before sending, the batch is simulated (an `eth_call` on the pending state, or the gas estimate while its kinds of
+  write have no learned cost: ledger.gateway.gas); when it would revert, a binary
   search over its prefixes finds the first write that fails after the ones before it, and that write alone is
   refused with its decoded error (as a lone write's refusal is), then the rest is simulated again; a batch too big
   for the node's gas cap (it fails with no error of its own, or OpenZeppelin's `FailedCall()`, part-way through)
@@ -50,8 +51,9 @@ from ledger.chain.sender import PreparedTransaction, TransactionSender, replay_r
 from ledger.errors import ContractRevertError, LedgerError
 from ledger.gateway.actions import RELAYER
 from ledger.gateway.anchor_batches import close_due_batches
-from ledger.gateway.batches import first_refusal, plan_batches, ran_out_of_gas
+from ledger.gateway.batches import first_refusal, plan_batches, ran_out_of_gas, simulate
 from ledger.gateway.calldata import CalldataEncoder
+from ledger.gateway.gas import GasBook
 from ledger.gateway.outbox import (
     CONFIRMED,
     FAILED,
@@ -96,6 +98,7 @@ class Submitter:
         self._batch_size = batch_size
         self._calldata = CalldataEncoder(ledger.contract)
         self._alone: set[int] = set()  # writes whose batch reverted once mined: each is sent on its own next
+        self._gas: GasBook | None = None  # batches' gas limits, learned per kind of write (ledger.gateway.gas)
 
     def run_once(self) -> int:
         """Follow sent writes, then send queued ones; returns how many writes changed state."""
@@ -197,7 +200,7 @@ class Submitter:
             label = ACTIONS[rows[0].action].function if single else "multicall"
             data = calls[0] if single else self._calldata.multicall(calls)
             try:
-                return [(rows, sender.prepare_data(self._ledger.address, data, label))]
+                return [(rows, self._signed(sender, rows, data, label))]
             except ContractRevertError as error:
                 if single:
                     self._refused(rows[0], error)
@@ -220,6 +223,28 @@ class Submitter:
                     raise
                 return self._halves(sender, rows)
         return []
+
+    def _signed(
+        self, sender: TransactionSender, rows: list[OutboxWrite], data: bytes, label: str
+    ) -> PreparedTransaction:
+        """Sign `data` once it passes: a batch whose kinds of write are learned is simulated by `eth_call` and
+        given a learned gas limit; any other is estimated (its simulation), which teaches its kinds' cost."""
+        functions = [ACTIONS[row.action].function for row in rows]
+        gas = None if len(rows) == 1 else self._gas_book().limit(functions)
+        if gas is None:
+            prepared = sender.prepare_data(self._ledger.address, data, label)
+            if len(rows) > 1:
+                self._gas_book().learn(functions, int(prepared.tx["gas"]))
+            return prepared
+        revert = simulate(self._w3, self._ledger.address, sender.address, data)
+        if revert is not None:
+            raise self._ledger.reverts.decode(revert, label)
+        return sender.prepare_data(self._ledger.address, data, label, gas)
+
+    def _gas_book(self) -> GasBook:
+        if self._gas is None:
+            self._gas = GasBook(int(self._w3.eth.get_block("latest")["gasLimit"]))
+        return self._gas
 
     def _halves(
         self, sender: TransactionSender, rows: list[OutboxWrite]
@@ -265,6 +290,7 @@ class Submitter:
         for row in rows:
             mark(row, QUEUED, block_number=None)
             self._alone.add(row.id)
+        self._gas_book().forget(ACTIONS[row.action].function for row in rows)  # it may have run out of gas
         return len(rows)
 
     def _advance(self, row: OutboxWrite, block_number: int, head: int) -> int:

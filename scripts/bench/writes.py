@@ -26,6 +26,7 @@ confirmed, none failed, the chain holding exactly one event per action) and the 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import json
 import math
 import multiprocessing
@@ -303,7 +304,14 @@ def _submit(settings: Settings, batch_size: int, poll: float, stop: Any) -> None
     engine = make_engine(settings.database_url)
     ledger = open_ledger(settings, connect(settings.rpc_url))
     keystores = Keystores.from_settings(settings)
-    Submitter(engine, ledger, keystores, settings.confirmations, 3 * settings.tx_timeout, batch_size).run(stop, poll)
+    submitter = Submitter(engine, ledger, keystores, settings.confirmations, 3 * settings.tx_timeout, batch_size)
+    profile_to = os.environ.get("BENCH_PROFILE")  # a file for the submitter's cProfile stats (pstats format)
+    if profile_to:
+        profiler = cProfile.Profile()
+        profiler.runcall(submitter.run, stop, poll)
+        profiler.dump_stats(profile_to)
+    else:
+        submitter.run(stop, poll)
     engine.dispose()
 
 

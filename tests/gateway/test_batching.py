@@ -32,6 +32,7 @@ from ledger.errors import ContractRevertError, IdempotencyConflictError
 from ledger.gateway.accept import WriteGateway
 from ledger.gateway.actions import PAYMENT, payment_id_of
 from ledger.gateway.bulk_accept import BulkAccept
+from ledger.gateway.gas import OVERHEAD
 from ledger.gateway.outbox import WriteView
 from ledger.gateway.submitter import Submitter, submit_until_settled
 from ledger.settings import Settings
@@ -241,3 +242,36 @@ def test_a_batch_too_big_for_the_nodes_gas_cap_is_halved_and_no_write_is_refused
     rows = chain.rows(ids)
     assert {row.state for row in rows} == {"confirmed"}
     assert 2 <= _finance_nonce(chain) - nonce == len({row.tx_hash for row in rows}) <= 4
+
+
+def test_a_batch_given_too_little_learned_gas_reverts_once_mined_and_its_writes_are_recorded_alone(
+    chain: Chain,
+) -> None:
+    queued = [chain.queue() for _ in range(3)]
+    submitter = chain.submitter()
+    payment = PAYMENT.function
+    submitter._gas_book().learn([payment], 0)  # a cost far too low: the batch runs out of gas
+    submitter.run_once()  # simulated by eth_call (it passes), sent with the learned limit
+    batch = chain.rows([queued[0][0]])[0].tx_hash
+    submit_until_settled(submitter, timeout=60, poll_interval=0.1)
+    receipt = chain.w3.eth.get_transaction_receipt(str(batch))
+    assert receipt["status"] == 0 and chain.w3.eth.get_transaction(str(batch))["gas"] == OVERHEAD  # the limit set
+    rows = chain.rows([write_id for write_id, _ in queued])
+    assert {row.state for row in rows} == {"confirmed"} and batch not in {row.tx_hash for row in rows}
+    assert all(json.loads(row.sent_tx_hashes)[0] == batch for row in rows)  # sent in the batch, then alone
+    assert all(chain.payments_recorded(ref) == 1 for _, ref in queued)
+    assert submitter._gas_book().limit([payment, payment]) is None  # forgotten: estimated again
+
+
+def test_batches_of_learned_kinds_are_simulated_by_eth_call_and_sent_with_a_learned_gas_limit(chain: Chain) -> None:
+    submitter = chain.submitter()
+    first = [chain.queue() for _ in range(4)]
+    submit_until_settled(submitter, timeout=60, poll_interval=0.1)  # estimated: teaches the payment's cost
+    later = [chain.queue() for _ in range(4)]
+    submit_until_settled(submitter, timeout=60, poll_interval=0.1)
+    rows = chain.rows([write_id for write_id, _ in first + later])
+    assert {row.state for row in rows} == {"confirmed"}
+    payment = PAYMENT.function
+    learned = submitter._gas_book().limit([payment] * 4)
+    assert learned is not None and chain.w3.eth.get_transaction(str(rows[-1].tx_hash))["gas"] == learned
+    assert all(chain.payments_recorded(ref) == 1 for _, ref in first + later)
