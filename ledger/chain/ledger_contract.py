@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from eth_abi.abi import encode
@@ -23,6 +24,7 @@ PUBLISHER_ROLE = Web3.keccak(text="PUBLISHER_ROLE")
 ZERO_HASH = bytes(32)
 
 
+@lru_cache(maxsize=4096)  # pure, and the gateway encodes many writes of the same few processes
 def process_id_of(ocid: str) -> bytes:
     """The deterministic on-chain id of a process: keccak256 of its ocid."""
     return bytes(Web3.keccak(text=ocid))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,8 @@ from web3.types import Nonce, TxParams, TxReceipt
 
 from ledger.chain.reverts import RevertDecoder
 from ledger.errors import ContractRevertError, TransactionTimeoutError
+
+FEES_TTL = 1.0  # seconds a batch sent with a learned gas limit reuses the fee fields asked before it
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ class TransactionSender:
         self._lock = threading.RLock()
         self._next_nonce: int | None = None
         self._chain_id: int | None = None  # asked once: a node keeps its chain id, even across restarts
+        self._fees: tuple[float, dict[str, int]] | None = None  # (when asked, the fee fields), for FEES_TTL seconds
 
     @property
     def address(self) -> str:
@@ -78,7 +82,7 @@ class TransactionSender:
         with self._lock:
             params: dict[str, Any] = {**self._base_params(), "to": to, "data": HexBytes(data), "value": 0}
             if gas is not None:
-                params["gas"] = gas
+                params.update(gas=gas, **self._recent_fees())
             try:
                 tx: TxParams = fill_transaction_defaults(self._w3, params)  # estimates gas: reverts surface here
             except ContractLogicError as exc:
@@ -108,6 +112,16 @@ class TransactionSender:
             "nonce": Nonce(self._next_nonce),
             "chainId": self._chain_id_once(),
         }
+
+    def _recent_fees(self) -> dict[str, int]:
+        """The fee fields web3 would fill in (the node's priority fee, plus twice the latest base fee), asked again
+        after FEES_TTL seconds: twice the base fee still covers the few blocks that can come meanwhile."""
+        now = time.monotonic()
+        if self._fees is None or now - self._fees[0] > FEES_TTL:
+            priority = int(self._w3.eth.max_priority_fee)
+            base = int(self._w3.eth.get_block("latest").get("baseFeePerGas", 0))
+            self._fees = (now, {"maxPriorityFeePerGas": priority, "maxFeePerGas": priority + 2 * base})
+        return self._fees[1]
 
     def _chain_id_once(self) -> int:
         if self._chain_id is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from eth_utils.address import to_checksum_address
@@ -31,6 +32,11 @@ class Action:
     signed_by: str = ORGANISATION
 
 
+@lru_cache(maxsize=4096)  # pure, and a bureau pays the same few payees many times
+def _checksum(address: str) -> str:
+    return str(to_checksum_address(address))
+
+
 def _hash32(value: Any) -> bytes:
     return bytes.fromhex(str(value).removeprefix("0x"))
 
@@ -42,7 +48,7 @@ def payment_arguments(body: Mapping[str, Any]) -> tuple[Any, ...]:
         payment_id_of(str(body["payment_ref"])),
         _hash32(body["milestone_id"]),
         int(body["amount"]),
-        to_checksum_address(str(body["payee"])),
+        _checksum(str(body["payee"])),
         _hash32(body["voucher_sha256"]),
     )
 
