@@ -5,7 +5,9 @@ Exactly once rests on the chain: every write carries a caller-chosen id, and the
 again with `…AlreadyRecorded`. A transaction's hash is committed to the outbox before it is sent, so a crash at
 any point leaves a write either queued (sent again) or submitted with a hash to look up. A write whose
 transaction the node no longer knows (dropped, or lost in a chain restart or reorg) is queued again; if its
-resend is refused as already recorded while one of its own earlier transactions is on chain, that one counts.
+resend is refused as already recorded, the act recorded under its id counts when it is the same act (evidence.py),
+or else one of its own earlier transactions on chain. The chain watch (reconciler.py) notices a chain that lost
+blocks the last round saw, so writes confirmed there are looked up again too.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ import time
 from datetime import UTC, datetime
 
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from web3.exceptions import TransactionNotFound
+from web3.exceptions import TransactionNotFound, Web3Exception
 from web3.types import TxReceipt
 
 from ledger.chain.keystore import Keystores
@@ -28,6 +31,7 @@ from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
 from ledger.chain.sender import PreparedTransaction, TransactionSender
 from ledger.errors import ContractRevertError, LedgerError
+from ledger.gateway.evidence import RecordedAct, can_compare, recorded_act
 from ledger.gateway.outbox import (
     CONFIRMED,
     FAILED,
@@ -38,8 +42,10 @@ from ledger.gateway.outbox import (
     record_sent,
     sent_hashes,
     state_counts,
+    writes_confirmed_since,
     writes_in,
 )
+from ledger.gateway.reconciler import ChainWatch
 from ledger.gateway.registry import ACTIONS
 from ledger.store.gateway_models import OutboxWrite
 
@@ -50,7 +56,13 @@ class Submitter:
     """Moves the outbox forward: one `run_once` sends what is queued and follows what was sent."""
 
     def __init__(
-        self, engine: Engine, ledger: LedgerContract, keystores: Keystores, confirmations: int, resend_after: float
+        self,
+        engine: Engine,
+        ledger: LedgerContract,
+        keystores: Keystores,
+        confirmations: int,
+        resend_after: float,
+        watch_depth: int = 64,
     ) -> None:
         self._engine = engine
         self._ledger = ledger
@@ -59,13 +71,21 @@ class Submitter:
         self._confirmations = confirmations
         self._resend_after = resend_after
         self._senders: dict[str, TransactionSender] = {}  # by organisation; its key decrypted once
+        self._watch = ChainWatch(self._w3, watch_depth)
 
     def run_once(self) -> int:
         """Follow sent writes, then send queued ones; returns how many writes changed state."""
         with Session(self._engine) as session:
-            changed = self._follow(session)
+            seen = self._watch.observe()
+            if seen.changed_from is not None:
+                self._recheck_confirmed(session, seen.changed_from)
+            changed = self._follow(session, seen.head)
             session.commit()
-            changed += self._send(session)
+            try:
+                changed += self._send(session)
+            except BaseException:  # nonces were taken for transactions never sent: ask the node again next round
+                self._forget_nonces()
+                raise
             session.commit()
         return changed
 
@@ -74,7 +94,8 @@ class Submitter:
         while not stop.is_set():
             try:
                 self.run_once()
-            except (LedgerError, OSError) as error:  # OSError: the node's connection dropped (requests raises it)
+            except (LedgerError, OSError, Web3Exception) as error:  # OSError: the connection dropped (requests
+                # raises it); Web3Exception: the node answered with an error or with something not JSON-RPC
                 log.warning("submitter: %s; trying again", error)
             stop.wait(poll_interval)
 
@@ -119,13 +140,30 @@ class Submitter:
                 log.warning("submitter: sending write %s failed: %s", row.id, error)
         return refused + len(ready)
 
-    def _follow(self, session: Session) -> int:
+    def _forget_nonces(self) -> None:
+        for sender in self._senders.values():
+            sender.forget_nonce()
+
+    def _recheck_confirmed(self, session: Session, from_block: int) -> None:
+        """The chain may have lost blocks from `from_block` on: confirmed writes there whose transaction is not
+        where it was go back to included, for `_follow` to find again or send again."""
+        self._forget_nonces()  # the accounts' nonces on chain may be lower now
+        receipts: dict[str, TxReceipt | None] = {}  # a batch's writes share one transaction
+        for row in writes_confirmed_since(session, from_block):
+            tx_hash = str(row.tx_hash)
+            if tx_hash not in receipts:
+                receipts[tx_hash] = self._receipt(tx_hash)
+            receipt = receipts[tx_hash]
+            if receipt is None or receipt["blockNumber"] != row.block_number:
+                log.info("submitter: confirmed write %s is not in block %s any more", row.id, row.block_number)
+                mark(row, INCLUDED)
+
+    def _follow(self, session: Session, head: int) -> int:
         changed = 0
-        head = self._w3.eth.block_number
         for row in writes_in(session, SUBMITTED, INCLUDED):
             receipt = self._receipt(str(row.tx_hash))
             if receipt is None:
-                changed += self._lost(row)
+                changed += self._lost(row, head)
                 continue
             if receipt["status"] != 1:
                 action = ACTIONS[row.action]
@@ -144,21 +182,56 @@ class Submitter:
             mark(row, CONFIRMED)
         return int((row.state, row.block_number) != before)
 
-    def _lost(self, row: OutboxWrite) -> int:
-        """A sent write without a receipt: included ones were reorganised away; submitted ones may still be pending."""
-        if row.state == SUBMITTED:
-            if self._node_knows(str(row.tx_hash)):
+    def _lost(self, row: OutboxWrite, head: int) -> int:
+        """A sent write without a receipt: still pending, recorded by a transaction whose receipt the node does not
+        serve, or gone (dropped, or lost in a reorg or chain restart) and queued again."""
+        waited = (datetime.now(UTC) - row.updated_at).total_seconds()
+        if self._node_knows(str(row.tx_hash)):
+            if row.state == INCLUDED:  # a reorganisation put it back among the pending ones
+                mark(row, SUBMITTED, block_number=None)
+                return 1
+            if waited < self._resend_after or not self._behind_a_nonce_gap(row):
                 return 0
-            waited = (datetime.now(UTC) - row.updated_at).total_seconds()
-            if waited < self._resend_after:
-                return 0
+        elif row.state == SUBMITTED and waited < self._resend_after:
+            return 0
+        act = self._recorded(row)
+        if act is not None:
+            return self._include(row, act, head)
         log.info("submitter: write %s (%s) is not on chain any more; sending it again", row.id, row.tx_hash)
         self._sender(row.org_id).forget_nonce()
         mark(row, QUEUED, block_number=None)
         return 1
 
+    def _behind_a_nonce_gap(self, row: OutboxWrite) -> bool:
+        """Whether the node holds the write's transaction but cannot mine it: its nonce is past the account's next
+        one (the chain went back to an older state after the nonce was taken), so it waits for nonces never sent."""
+        return row.nonce is not None and row.nonce > self._w3.eth.get_transaction_count(
+            to_checksum_address(row.signer), "pending"
+        )
+
+    def _include(self, row: OutboxWrite, act: RecordedAct, head: int) -> int:
+        """`row`'s act is on chain in `act`'s transaction: included there, and confirmed once deep enough."""
+        before = (row.state, row.tx_hash, row.block_number)
+        if before != (INCLUDED, act.tx_hash, act.block_number):
+            mark(row, INCLUDED, tx_hash=act.tx_hash, block_number=act.block_number)
+        if head - act.block_number >= self._confirmations:
+            mark(row, CONFIRMED)
+        return int((row.state, row.tx_hash, row.block_number) != before)
+
+    def _recorded(self, row: OutboxWrite) -> RecordedAct | None:
+        """The act on chain under this write's id, if it is the very act the write asked for."""
+        action = ACTIONS[row.action]
+        if not can_compare(action.function):
+            return None
+        arguments = action.arguments(json.loads(row.body))
+        return recorded_act(self._ledger, action.function, arguments, row.org_id)
+
     def _refused(self, row: OutboxWrite, error: ContractRevertError) -> None:
         if error.error_name.endswith("AlreadyRecorded"):
+            act = self._recorded(row)  # the same act, whichever transaction recorded it
+            if act is not None:
+                mark(row, INCLUDED, tx_hash=act.tx_hash, block_number=act.block_number)
+                return
             for tx_hash in reversed(sent_hashes(row)):  # one of its own earlier sends may be what recorded it
                 receipt = self._receipt(tx_hash)
                 if receipt is not None and receipt["status"] == 1:
