@@ -27,7 +27,8 @@ def build_submitter(settings: Settings, w3: Web3, engine: Engine) -> Submitter:
     and writes in blocks the chain lost (up to the deepest reorganisation the indexer takes) are looked up again."""
     return Submitter(
         engine, open_ledger(settings, w3), Keystores.from_settings(settings), settings.confirmations,
-        resend_after=3 * settings.tx_timeout, watch_depth=settings.max_reorg_depth,
+        resend_after=3 * settings.tx_timeout, batch_size=settings.batch_size,
+        watch_depth=settings.max_reorg_depth,
     )  # fmt: skip
 
 

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     )
     poll_interval: float = Field(default=1.0, gt=0, description="seconds between polls in follow mode")
     tx_timeout: float = Field(default=30.0, gt=0, description="seconds to wait for a transaction receipt")
+    batch_size: int = Field(
+        default=100,
+        ge=1,
+        le=1_000,
+        description="most queued writes of one organisation the gateway sends in one multicall",
+    )
     mnemonic: SecretStr = SecretStr(DEV_MNEMONIC)
     deployer_key: SecretStr | None = Field(default=None, description="hex private key; overrides the mnemonic")
     max_upload_bytes: int = Field(

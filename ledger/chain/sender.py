@@ -9,6 +9,7 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
+from web3._utils.transactions import fill_transaction_defaults
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted
 from web3.types import Nonce, TxParams, TxReceipt
@@ -63,6 +64,19 @@ class TransactionSender:
         with self._lock:
             try:
                 tx = call.build_transaction(self._base_params())  # estimates gas: reverts surface here
+            except ContractLogicError as exc:
+                raise self._reverts.decode(revert_bytes(exc), label) from None
+            self._next_nonce = int(tx["nonce"]) + 1
+        signed = self.account.sign_transaction(tx)  # type: ignore[arg-type]
+        return PreparedTransaction(tx, signed.raw_transaction, HexBytes(signed.hash), int(tx["nonce"]), label)
+
+    def prepare_data(self, to: str, data: bytes, label: str) -> PreparedTransaction:
+        """Like `prepare`, for calldata already encoded (e.g. a `multicall` of many writes); `label` names the
+        function a refusal is reported against."""
+        with self._lock:
+            params: dict[str, Any] = {**self._base_params(), "to": to, "data": HexBytes(data), "value": 0}
+            try:
+                tx: TxParams = fill_transaction_defaults(self._w3, params)  # estimates gas: reverts surface here
             except ContractLogicError as exc:
                 raise self._reverts.decode(revert_bytes(exc), label) from None
             self._next_nonce = int(tx["nonce"]) + 1

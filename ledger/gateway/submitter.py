@@ -8,6 +8,18 @@ transaction the node no longer knows (dropped, or lost in a chain restart or reo
 resend is refused as already recorded, the act recorded under its id counts when it is the same act (evidence.py),
 or else one of its own earlier transactions on chain. The chain watch (reconciler.py) notices a chain that lost
 blocks the last round saw, so writes confirmed there are looked up again too.
+
+Batching. The queued writes of one organisation go out together, up to `batch_size` in one transaction through
+the ledger's `multicall` (OpenZeppelin's: all or nothing, `msg.sender` kept), and every write of the batch holds
+that transaction's hash. A write that fails never takes its neighbours down:
+- before sending, the batch is simulated (the gas estimate, on the pending state); when it would revert, a binary
+  search over its prefixes finds the first write that fails after the ones before it, and that write alone is
+  refused with its decoded error (as a lone write's refusal is), then the rest is simulated again;
+- when a batch transaction reverts once mined (the state moved between simulation and mining), none of its writes
+  happened: all go back to the queue, and each is then sent alone, so a bad one fails alone with its decoded error
+  and the others are recorded. That "alone" mark lives in memory: after a restart they are batched again, which is
+  safe, since the simulation of the new batch then sees the moved state.
+A batch of one write is sent as a plain call of its function.
 """
 
 from __future__ import annotations
@@ -23,7 +35,7 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from web3.exceptions import TransactionNotFound, Web3Exception
+from web3.exceptions import TransactionNotFound, Web3Exception, Web3RPCError
 from web3.types import TxReceipt
 
 from ledger.chain.keystore import Keystores
@@ -31,6 +43,8 @@ from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
 from ledger.chain.sender import PreparedTransaction, TransactionSender
 from ledger.errors import ContractRevertError, LedgerError
+from ledger.gateway.batches import first_refusal, plan_batches
+from ledger.gateway.calldata import CalldataEncoder
 from ledger.gateway.evidence import RecordedAct, can_compare, recorded_act
 from ledger.gateway.outbox import (
     CONFIRMED,
@@ -50,6 +64,7 @@ from ledger.gateway.registry import ACTIONS
 from ledger.store.gateway_models import OutboxWrite
 
 log = logging.getLogger(__name__)
+DEFAULT_BATCH_SIZE = 100  # writes per multicall; see PROCLEDGER_BATCH_SIZE and scripts/bench/writes.py
 
 
 class Submitter:
@@ -62,6 +77,7 @@ class Submitter:
         keystores: Keystores,
         confirmations: int,
         resend_after: float,
+        batch_size: int = DEFAULT_BATCH_SIZE,
         watch_depth: int = 64,
     ) -> None:
         self._engine = engine
@@ -71,6 +87,9 @@ class Submitter:
         self._confirmations = confirmations
         self._resend_after = resend_after
         self._senders: dict[str, TransactionSender] = {}  # by organisation; its key decrypted once
+        self._batch_size = batch_size
+        self._calldata = CalldataEncoder(ledger.contract)
+        self._alone: set[int] = set()  # writes whose batch reverted once mined: each is sent on its own next
         self._watch = ChainWatch(self._w3, watch_depth)
 
     def run_once(self) -> int:
@@ -116,29 +135,61 @@ class Submitter:
         return self._senders[org_id]
 
     def _send(self, session: Session) -> int:
-        """Sign every queued write, commit their hashes in one transaction, then send them in nonce order."""
-        ready: list[tuple[OutboxWrite, TransactionSender, PreparedTransaction]] = []
+        """Sign every queued write, in batches of one organisation, commit their hashes in one transaction, then
+        send them in nonce order."""
+        ready: list[tuple[list[OutboxWrite], TransactionSender, PreparedTransaction]] = []
         refused = 0
-        for row in writes_in(session, QUEUED):
-            action = ACTIONS[row.action]
-            sender = self._sender(row.org_id)
-            call = self._ledger.contract.functions[action.function](*action.arguments(json.loads(row.body)))
-            try:
-                prepared = sender.prepare(call)
-            except ContractRevertError as error:
-                self._refused(row, error)
-                refused += 1
-                continue
-            record_sent(row, prepared.hash.to_0x_hex(), prepared.nonce)
-            ready.append((row, sender, prepared))
+        for org_id, batch in plan_batches(writes_in(session, QUEUED), self._batch_size, self._alone):
+            sender = self._sender(org_id)
+            signed = self._prepare(sender, batch)
+            for rows, prepared in signed:
+                for row in rows:
+                    record_sent(row, prepared.hash.to_0x_hex(), prepared.nonce)
+                    self._alone.discard(row.id)
+                ready.append((rows, sender, prepared))
+            refused += len(batch) - sum(len(rows) for rows, _ in signed)  # each marked failed (or found recorded)
         session.commit()  # the hashes are durable before any transaction leaves: a crash can look them up
-        for row, sender, prepared in ready:
+        for rows, sender, prepared in ready:
             try:
                 sender.broadcast(prepared)
-            except (LedgerError, OSError, ValueError) as error:  # transport or node refusal: stays submitted, and
-                # _follow queues it again if the node never saw it
-                log.warning("submitter: sending write %s failed: %s", row.id, error)
-        return refused + len(ready)
+            except (LedgerError, OSError, ValueError, Web3RPCError) as error:  # transport or node refusal: stays
+                # submitted, and _follow queues it again if the node never saw it
+                log.warning("submitter: sending writes %s failed: %s", _ids(rows), error)
+        return refused + sum(len(rows) for rows, _, _ in ready)
+
+    def _prepare(
+        self, sender: TransactionSender, batch: list[OutboxWrite]
+    ) -> list[tuple[list[OutboxWrite], PreparedTransaction]]:
+        """Sign `batch` as one transaction once its simulation passes: each write it refuses is marked failed on
+        its own and left out; a batch the node cannot estimate at all (e.g. over the block's gas) is halved."""
+        rows = list(batch)
+        calls = [self._call_of(row) for row in rows]
+        while rows:
+            single = len(rows) == 1
+            label = ACTIONS[rows[0].action].function if single else "multicall"
+            data = calls[0] if single else self._calldata.multicall(calls)
+            try:
+                return [(rows, sender.prepare_data(self._ledger.address, data, label))]
+            except ContractRevertError as error:
+                found = (0, b"") if single else first_refusal(
+                    self._w3, self._ledger.address, sender.address, calls, self._calldata.multicall
+                )  # fmt: skip
+                if found is None:
+                    continue  # the state moved and the whole batch passes now: simulate it again
+                index, revert = found
+                function = ACTIONS[rows[index].action].function
+                self._refused(rows[index], error if single else self._ledger.reverts.decode(revert, function))
+                del rows[index], calls[index]
+            except Web3RPCError:
+                if single:
+                    raise
+                middle = len(rows) // 2
+                return self._prepare(sender, rows[:middle]) + self._prepare(sender, rows[middle:])
+        return []
+
+    def _call_of(self, row: OutboxWrite) -> bytes:
+        action = ACTIONS[row.action]
+        return self._calldata.encode(action.function, action.arguments(json.loads(row.body)))
 
     def _forget_nonces(self) -> None:
         for sender in self._senders.values():
@@ -159,20 +210,39 @@ class Submitter:
                 mark(row, INCLUDED)
 
     def _follow(self, session: Session, head: int) -> int:
+        """Look up every sent transaction once (a batch's writes share one), and move its writes on; confirmations
+        count against `head`, the head this round observed."""
+        rows = writes_in(session, SUBMITTED, INCLUDED)
+        if not rows:
+            return 0
+        by_hash: dict[str, list[OutboxWrite]] = {}
+        for row in rows:
+            by_hash.setdefault(str(row.tx_hash), []).append(row)
         changed = 0
-        for row in writes_in(session, SUBMITTED, INCLUDED):
-            receipt = self._receipt(str(row.tx_hash))
+        for tx_hash, sent in by_hash.items():
+            receipt = self._receipt(tx_hash)
             if receipt is None:
-                changed += self._lost(row, head)
-                continue
-            if receipt["status"] != 1:
-                action = ACTIONS[row.action]
-                tx = {"from": row.signer, "to": self._ledger.address, "data": self._calldata(row, action.function)}
+                changed += self._lost(sent, head)
+            elif receipt["status"] == 1:
+                changed += sum(self._advance(row, receipt, head) for row in sent)
+            elif len(sent) > 1:
+                changed += self._batch_reverted(sent, tx_hash)
+            else:
+                row, action = sent[0], ACTIONS[sent[0].action]
+                tx = {"from": row.signer, "to": self._ledger.address, "data": self._call_of(row)}
                 self._refused(row, self._sender(row.org_id).mined_revert(tx, receipt, action.function))  # type: ignore[arg-type]
                 changed += 1
-                continue
-            changed += self._advance(row, receipt, head)
         return changed
+
+    def _batch_reverted(self, rows: list[OutboxWrite], tx_hash: str) -> int:
+        """A mined batch reverted, so none of its writes happened: queue each again, to be sent on its own."""
+        log.warning(
+            "submitter: batch %s of writes %s reverted once mined; sending each again on its own", tx_hash, _ids(rows)
+        )
+        for row in rows:
+            mark(row, QUEUED, block_number=None)
+            self._alone.add(row.id)
+        return len(rows)
 
     def _advance(self, row: OutboxWrite, receipt: TxReceipt, head: int) -> int:
         before = (row.state, row.block_number)
@@ -182,25 +252,34 @@ class Submitter:
             mark(row, CONFIRMED)
         return int((row.state, row.block_number) != before)
 
-    def _lost(self, row: OutboxWrite, head: int) -> int:
-        """A sent write without a receipt: still pending, recorded by a transaction whose receipt the node does not
-        serve, or gone (dropped, or lost in a reorg or chain restart) and queued again."""
-        waited = (datetime.now(UTC) - row.updated_at).total_seconds()
-        if self._node_knows(str(row.tx_hash)):
-            if row.state == INCLUDED:  # a reorganisation put it back among the pending ones
-                mark(row, SUBMITTED, block_number=None)
-                return 1
-            if waited < self._resend_after or not self._behind_a_nonce_gap(row):
+    def _lost(self, rows: list[OutboxWrite], head: int) -> int:
+        """Sent writes (one transaction) without a receipt: still pending, recorded by a transaction whose receipt
+        the node does not serve, or gone (dropped, or lost in a reorg or chain restart) and queued again."""
+        tx_hash = str(rows[0].tx_hash)
+        waited = (datetime.now(UTC) - max(row.updated_at for row in rows)).total_seconds()
+        if self._node_knows(tx_hash):
+            if any(row.state == INCLUDED for row in rows):  # a reorganisation put it back among the pending ones
+                for row in rows:
+                    mark(row, SUBMITTED, block_number=None)
+                return len(rows)
+            if waited < self._resend_after or not self._behind_a_nonce_gap(rows[0]):
                 return 0
-        elif row.state == SUBMITTED and waited < self._resend_after:
+        elif all(row.state == SUBMITTED for row in rows) and waited < self._resend_after:
             return 0
-        act = self._recorded(row)
-        if act is not None:
-            return self._include(row, act, head)
-        log.info("submitter: write %s (%s) is not on chain any more; sending it again", row.id, row.tx_hash)
-        self._sender(row.org_id).forget_nonce()
-        mark(row, QUEUED, block_number=None)
-        return 1
+        gone = []
+        changed = 0
+        for row in rows:
+            act = self._recorded(row)
+            if act is None:
+                gone.append(row)
+            else:
+                changed += self._include(row, act, head)
+        if gone:
+            log.info("submitter: writes %s (%s) are not on chain any more; sending them again", _ids(gone), tx_hash)
+            self._sender(gone[0].org_id).forget_nonce()
+            for row in gone:
+                mark(row, QUEUED, block_number=None)
+        return changed + len(gone)
 
     def _behind_a_nonce_gap(self, row: OutboxWrite) -> bool:
         """Whether the node holds the write's transaction but cannot mine it: its nonce is past the account's next
@@ -252,9 +331,9 @@ class Submitter:
         except TransactionNotFound:
             return False
 
-    def _calldata(self, row: OutboxWrite, function: str) -> str:
-        arguments = ACTIONS[row.action].arguments(json.loads(row.body))
-        return str(self._ledger.contract.encode_abi(function, args=list(arguments)))
+
+def _ids(rows: list[OutboxWrite]) -> str:
+    return ", ".join(str(row.id) for row in rows)
 
 
 def submit_until_settled(submitter: Submitter, timeout: float, poll_interval: float) -> None:

@@ -88,7 +88,7 @@ def chain(tmp_path: Path, built: None) -> Iterator[GatewayChain]:
 
 
 @contextmanager
-def gateway_process(chain: GatewayChain, rpc_url: str) -> Iterator[subprocess.Popen[bytes]]:
+def gateway_process(chain: GatewayChain, rpc_url: str, **extra: str) -> Iterator[subprocess.Popen[bytes]]:
     """`procledger submit --follow` as an operator runs it, through `rpc_url`; killed with SIGKILL at the end."""
     settings = chain.settings
     env = {
@@ -101,6 +101,7 @@ def gateway_process(chain: GatewayChain, rpc_url: str) -> Iterator[subprocess.Po
         "PROCLEDGER_KEYSTORE_SCRYPT_N": "1024",
         "PROCLEDGER_TX_TIMEOUT": "1",  # resends what the node never saw after 3 s
         "PROCLEDGER_POLL_INTERVAL": "0.1",
+        **extra,
     }
     log = (settings.data_dir / "submit.log").open("ab")
     process = subprocess.Popen([*MAIN, "submit", "--follow"], env=env, cwd=PROJECT_DIR, stdout=log, stderr=log)
@@ -147,17 +148,22 @@ def test_killed_between_accept_and_submit_the_writes_are_sent_after_the_restart(
     restart_until_confirmed(chain, accepted)
 
 
-def test_killed_in_the_middle_of_sending_the_unsent_writes_are_sent_again_after_the_restart(
+def test_killed_in_the_middle_of_a_run_of_multicall_batches_the_unsent_batches_are_sent_again_once(
     chain: GatewayChain,
 ) -> None:
-    accepted = payments(chain, 4, "midsend")
-    with proxy_holding(chain, "eth_sendRawTransaction", after=2) as proxy, gateway_process(chain, proxy.url) as gw:
-        assert proxy.held.wait(60), "the gateway never sent a third transaction"
-        kill_9(gw)  # two sent; all four signed, their hashes committed
-    assert [row.state for row in outbox_rows(chain.engine)] == [SUBMITTED] * 4
-    assert on_chain(chain, accepted) == [1, 1, 0, 0]
+    accepted = payments(chain, 6, "midbatch")
+    with (
+        proxy_holding(chain, "eth_sendRawTransaction", after=1) as proxy,
+        gateway_process(chain, proxy.url, PROCLEDGER_BATCH_SIZE="2") as gateway,
+    ):
+        assert proxy.held.wait(60), "the gateway never sent a second batch"
+        kill_9(gateway)  # one batch sent; all three signed, their hashes committed
+    rows = outbox_rows(chain.engine)
+    assert [row.state for row in rows] == [SUBMITTED] * 6
+    assert len({row.tx_hash for row in rows}) == 3, "two writes in each multicall"
+    assert on_chain(chain, accepted) == [1, 1, 0, 0, 0, 0]
     restart_until_confirmed(chain, accepted)
-    assert [len(sent_hashes_of(chain.engine, view.id)) for view in accepted] == [1, 1, 2, 2]
+    assert [len(sent_hashes_of(chain.engine, view.id)) for view in accepted] == [1, 1, 2, 2, 2, 2]
 
 
 def test_killed_between_submit_and_inclusion_the_writes_are_found_once_mined(chain: GatewayChain) -> None:
@@ -165,7 +171,7 @@ def test_killed_between_submit_and_inclusion_the_writes_are_found_once_mined(cha
     w3 = chain.w3
     rpc_call(w3, "evm_setAutomine", [False])  # test-only RPC: sent transactions wait in the pool
     with gateway_process(chain, chain.anvil.rpc_url) as gateway:
-        wait_until("every write is sent", lambda: all_in(chain, SUBMITTED) and pending_count(chain) == 3)
+        wait_until("every write is sent", lambda: all_in(chain, SUBMITTED) and pending_count(chain) == 1)  # a batch
         kill_9(gateway)
     assert on_chain(chain, accepted) == [0, 0, 0]
     rpc_call(w3, "evm_setAutomine", [True])
