@@ -35,13 +35,13 @@ from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
-from web3.exceptions import TransactionNotFound, Web3Exception, Web3RPCError
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3Exception, Web3RPCError
 from web3.types import TxReceipt
 
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
-from ledger.chain.sender import PreparedTransaction, TransactionSender
+from ledger.chain.sender import PreparedTransaction, TransactionSender, revert_bytes
 from ledger.errors import ContractRevertError, LedgerError
 from ledger.gateway.batches import first_refusal, plan_batches
 from ledger.gateway.calldata import CalldataEncoder
@@ -316,7 +316,24 @@ class Submitter:
                 if receipt is not None and receipt["status"] == 1:
                     mark(row, INCLUDED, tx_hash=tx_hash, block_number=receipt["blockNumber"])
                     return
+            if self._pending_only(row):  # another write of the same id is on its way: see what it records
+                log.info("submitter: write %s waits: its id is taken only among pending transactions", row.id)
+                if row.state != QUEUED:
+                    mark(row, QUEUED, block_number=None)
+                return
         mark(row, FAILED, error=json.dumps(revert_json(error)))
+
+    def _pending_only(self, row: OutboxWrite) -> bool:
+        """Whether the write's call passes on the latest block: its id is then taken only in the pending state (by
+        an earlier write in the pool or in the same batch), whose act the next rounds compare once it is mined."""
+        action = ACTIONS[row.action]
+        call = self._ledger.contract.functions[action.function](*action.arguments(json.loads(row.body)))
+        try:
+            call.call({"from": to_checksum_address(row.signer)}, block_identifier="latest")
+        except ContractLogicError as refusal:
+            decoded = self._ledger.reverts.decode(revert_bytes(refusal), action.function)
+            return not decoded.error_name.endswith("AlreadyRecorded")
+        return True
 
     def _receipt(self, tx_hash: str) -> TxReceipt | None:
         try:
