@@ -17,6 +17,9 @@ from web3.exceptions import ContractLogicError
 from ledger.chain.sender import revert_bytes
 from ledger.store.gateway_models import OutboxWrite
 
+# OpenZeppelin's Address.FailedCall(): what Multicall reverts with when a call failed without revert data of its
+# own, such as when the batch ran out of gas part-way.
+FAILED_CALL = Web3.keccak(text="FailedCall()")[:4]
 Batch = tuple[str, list[OutboxWrite]]  # the organisation that signs, its writes in outbox order
 
 
@@ -52,6 +55,11 @@ def first_refusal(
     if failure is None:  # every shorter prefix succeeds: the whole batch fails, or nothing does any more
         failure = _revert_of(w3, to, signer, multicall(calls))
     return None if failure is None else (high - 1, failure)
+
+
+def ran_out_of_gas(revert: bytes) -> bool:
+    """Whether a batch's revert data is no write's own refusal: empty, or Multicall's `FailedCall()`."""
+    return not revert or revert[:4] == FAILED_CALL
 
 
 def _revert_of(w3: Web3, to: str, signer: str, data: bytes) -> bytes | None:

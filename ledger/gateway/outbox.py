@@ -127,3 +127,21 @@ def view_of(row: OutboxWrite) -> WriteView:
         body=json.loads(row.body), tx_hash=row.tx_hash, block_number=row.block_number,
         error=json.loads(row.error) if row.error else None, created_at=row.created_at, updated_at=row.updated_at,
     )  # fmt: skip
+
+
+def enqueue_many(
+    session: Session, org_id: str, signer: str, action: str, writes: list[tuple[str, Mapping[str, Any]]]
+) -> list[WriteView]:
+    """Add queued writes, each (Idempotency-Key, body), with one flush (the caller commits them before answering)."""
+    now = datetime.now(UTC)
+    rows = [_new_row(org_id, signer, action, key, body, now) for key, body in writes]
+    session.add_all(rows)
+    session.flush()
+    return [view_of(row) for row in rows]
+
+
+def _new_row(org_id: str, signer: str, action: str, key: str, body: Mapping[str, Any], now: datetime) -> OutboxWrite:
+    return OutboxWrite(
+        org_id=org_id, signer=signer, action=action, body=canonical_body(body), body_sha256=body_digest(body),
+        idempotency_key=key, state=QUEUED, sent_tx_hashes="[]", created_at=now, updated_at=now,
+    )  # fmt: skip

@@ -14,7 +14,9 @@ the ledger's `multicall` (OpenZeppelin's: all or nothing, `msg.sender` kept), an
 that transaction's hash. A write that fails never takes its neighbours down:
 - before sending, the batch is simulated (the gas estimate, on the pending state); when it would revert, a binary
   search over its prefixes finds the first write that fails after the ones before it, and that write alone is
-  refused with its decoded error (as a lone write's refusal is), then the rest is simulated again;
+  refused with its decoded error (as a lone write's refusal is), then the rest is simulated again; a batch too big
+  for the node's gas cap (it fails with no error of its own, or OpenZeppelin's `FailedCall()`, part-way through)
+  is halved instead;
 - when a batch transaction reverts once mined (the state moved between simulation and mining), none of its writes
   happened: all go back to the queue, and each is then sent alone, so a bad one fails alone with its decoded error
   and the others are recorded. That "alone" mark lives in memory: after a restart they are batched again, which is
@@ -43,7 +45,7 @@ from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
 from ledger.chain.sender import PreparedTransaction, TransactionSender, revert_bytes
 from ledger.errors import ContractRevertError, LedgerError
-from ledger.gateway.batches import first_refusal, plan_batches
+from ledger.gateway.batches import first_refusal, plan_batches, ran_out_of_gas
 from ledger.gateway.calldata import CalldataEncoder
 from ledger.gateway.evidence import RecordedAct, can_compare, recorded_act
 from ledger.gateway.outbox import (
@@ -59,6 +61,7 @@ from ledger.gateway.outbox import (
     writes_confirmed_since,
     writes_in,
 )
+from ledger.gateway.receipts import mined_of
 from ledger.gateway.reconciler import ChainWatch
 from ledger.gateway.registry import ACTIONS
 from ledger.store.gateway_models import OutboxWrite
@@ -171,21 +174,33 @@ class Submitter:
             try:
                 return [(rows, sender.prepare_data(self._ledger.address, data, label))]
             except ContractRevertError as error:
-                found = (0, b"") if single else first_refusal(
-                    self._w3, self._ledger.address, sender.address, calls, self._calldata.multicall
-                )  # fmt: skip
+                if single:
+                    self._refused(rows[0], error)
+                    return []
+                try:
+                    found = first_refusal(
+                        self._w3, self._ledger.address, sender.address, calls, self._calldata.multicall
+                    )
+                except Web3RPCError:  # the node could not run a prefix at all (e.g. "MemoryOOG"): too big
+                    return self._halves(sender, rows)
                 if found is None:
                     continue  # the state moved and the whole batch passes now: simulate it again
                 index, revert = found
-                function = ACTIONS[rows[index].action].function
-                self._refused(rows[index], error if single else self._ledger.reverts.decode(revert, function))
+                if index > 0 and ran_out_of_gas(revert):  # the prefix outgrew the node's gas cap: no write is bad
+                    return self._halves(sender, rows)
+                self._refused(rows[index], self._ledger.reverts.decode(revert, ACTIONS[rows[index].action].function))
                 del rows[index], calls[index]
             except Web3RPCError:
                 if single:
                     raise
-                middle = len(rows) // 2
-                return self._prepare(sender, rows[:middle]) + self._prepare(sender, rows[middle:])
+                return self._halves(sender, rows)
         return []
+
+    def _halves(
+        self, sender: TransactionSender, rows: list[OutboxWrite]
+    ) -> list[tuple[list[OutboxWrite], PreparedTransaction]]:
+        middle = len(rows) // 2
+        return self._prepare(sender, rows[:middle]) + self._prepare(sender, rows[middle:])
 
     def _call_of(self, row: OutboxWrite) -> bytes:
         action = ACTIONS[row.action]
@@ -199,15 +214,14 @@ class Submitter:
         """The chain may have lost blocks from `from_block` on: confirmed writes there whose transaction is not
         where it was go back to included, for `_follow` to find again or send again."""
         self._forget_nonces()  # the accounts' nonces on chain may be lower now
-        receipts: dict[str, TxReceipt | None] = {}  # a batch's writes share one transaction
+        by_hash: dict[str, list[OutboxWrite]] = {}  # a batch's writes share one transaction
         for row in writes_confirmed_since(session, from_block):
-            tx_hash = str(row.tx_hash)
-            if tx_hash not in receipts:
-                receipts[tx_hash] = self._receipt(tx_hash)
-            receipt = receipts[tx_hash]
-            if receipt is None or receipt["blockNumber"] != row.block_number:
-                log.info("submitter: confirmed write %s is not in block %s any more", row.id, row.block_number)
-                mark(row, INCLUDED)
+            by_hash.setdefault(str(row.tx_hash), []).append(row)
+        for rows, mined in zip(by_hash.values(), mined_of(self._w3, list(by_hash)), strict=True):
+            for row in rows:
+                if mined is None or not mined.succeeded or mined.block_number != row.block_number:
+                    log.info("submitter: confirmed write %s is not in block %s any more", row.id, row.block_number)
+                    mark(row, INCLUDED)
 
     def _follow(self, session: Session, head: int) -> int:
         """Look up every sent transaction once (a batch's writes share one), and move its writes on; confirmations
@@ -219,17 +233,18 @@ class Submitter:
         for row in rows:
             by_hash.setdefault(str(row.tx_hash), []).append(row)
         changed = 0
-        for tx_hash, sent in by_hash.items():
-            receipt = self._receipt(tx_hash)
-            if receipt is None:
+        for tx_hash, mined in zip(by_hash, mined_of(self._w3, list(by_hash)), strict=True):
+            sent = by_hash[tx_hash]
+            if mined is None:
                 changed += self._lost(sent, head)
-            elif receipt["status"] == 1:
-                changed += sum(self._advance(row, receipt, head) for row in sent)
+            elif mined.succeeded:
+                changed += sum(self._advance(row, mined.block_number, head) for row in sent)
             elif len(sent) > 1:
                 changed += self._batch_reverted(sent, tx_hash)
             else:
                 row, action = sent[0], ACTIONS[sent[0].action]
                 tx = {"from": row.signer, "to": self._ledger.address, "data": self._call_of(row)}
+                receipt = {"blockNumber": mined.block_number}  # all mined_revert reads: where to replay it
                 self._refused(row, self._sender(row.org_id).mined_revert(tx, receipt, action.function))  # type: ignore[arg-type]
                 changed += 1
         return changed
@@ -244,11 +259,11 @@ class Submitter:
             self._alone.add(row.id)
         return len(rows)
 
-    def _advance(self, row: OutboxWrite, receipt: TxReceipt, head: int) -> int:
+    def _advance(self, row: OutboxWrite, block_number: int, head: int) -> int:
         before = (row.state, row.block_number)
-        if row.state == SUBMITTED or row.block_number != receipt["blockNumber"]:
-            mark(row, INCLUDED, block_number=receipt["blockNumber"])
-        if head - receipt["blockNumber"] >= self._confirmations:
+        if row.state == SUBMITTED or row.block_number != block_number:
+            mark(row, INCLUDED, block_number=block_number)
+        if head - block_number >= self._confirmations:
             mark(row, CONFIRMED)
         return int((row.state, row.block_number) != before)
 

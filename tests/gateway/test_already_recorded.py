@@ -66,19 +66,22 @@ def test_another_act_under_the_same_id_fails_the_write_with_the_decoded_refusal(
     assert acts_on_chain(chain.ledger)[act_key(PAYMENT.name, body)] == 1
 
 
+FORGOTTEN = ("eth_getTransactionReceipt", "eth_getTransactionByHash")
+
+
 class ForgetfulNode(FaultyRpcProxy):
-    """A node that has lost its transaction index: it answers null for any transaction or receipt asked by hash."""
+    """A node that has lost its transaction index: it answers null for any transaction or receipt asked by hash,
+    alone or in a JSON-RPC batch."""
 
     def _handle(self, handler: BaseHTTPRequestHandler, body: bytes) -> None:
         request = json.loads(body)
-        if isinstance(request, dict) and request["method"] in (
-            "eth_getTransactionReceipt",
-            "eth_getTransactionByHash",
-        ):
-            self.injected["forgotten"] += 1
-            _reply(handler, 200, json.dumps({"jsonrpc": "2.0", "id": request["id"], "result": None}).encode())
+        calls = request if isinstance(request, list) else [request]
+        if not any(call["method"] in FORGOTTEN for call in calls):
+            super()._handle(handler, body)
             return
-        super()._handle(handler, body)
+        self.injected["forgotten"] += 1
+        answers = [{"jsonrpc": "2.0", "id": call["id"], "result": None} for call in calls]
+        _reply(handler, 200, json.dumps(answers if isinstance(request, list) else answers[0]).encode())
 
 
 def test_an_act_whose_receipt_the_node_no_longer_serves_counts_by_its_event_and_is_not_sent_again(

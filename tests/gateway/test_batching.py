@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from pydantic import SecretStr
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from web3 import Web3
 
@@ -28,8 +28,11 @@ from ledger.chain.ledger_contract import LedgerContract, process_id_of
 from ledger.chain.setup import open_ledger
 from ledger.demo import FINANCE, MILESTONES, QUARTER_AMOUNT, SUPPLIER_A, load_demo_data
 from ledger.demo_access import set_up_demo_access
+from ledger.errors import ContractRevertError, IdempotencyConflictError
 from ledger.gateway.accept import WriteGateway
 from ledger.gateway.actions import PAYMENT, payment_id_of
+from ledger.gateway.bulk_accept import BulkAccept
+from ledger.gateway.outbox import WriteView
 from ledger.gateway.submitter import Submitter, submit_until_settled
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
@@ -200,3 +203,41 @@ def test_a_batch_that_reverts_once_mined_is_resent_write_by_write_and_only_the_b
     assert failed.state == "failed" and chain.payments_recorded(bad[1]) == 0
     error = json.loads(str(failed.error))
     assert error["name"] == "PaymentPayeeNotSupplier" and error["args"]["payee"] == second
+
+
+def test_bulk_accept_preflights_each_write_and_answers_each_on_its_own(chain: Chain) -> None:
+    gateway = WriteGateway(chain.ledger, Keystores.from_settings(chain.settings))
+    good = {"ocid": OCID, "payment_ref": f"TV-{uuid.uuid4().hex[:12]}", "milestone_id": Q2, "amount": 100,
+            "payee": chain.payee, "voucher_sha256": VOUCHER}  # fmt: skip
+    not_accepted = {**good, "payment_ref": f"TV-{uuid.uuid4().hex[:12]}", "milestone_id": "0x" + "44" * 32}
+    key, other = uuid.uuid4().hex, uuid.uuid4().hex
+    with Session(chain.engine) as session:
+        first = BulkAccept(gateway).accept(session, FINANCE_ORG, PAYMENT, [(key, good), (other, not_accepted)])
+        again = BulkAccept(gateway).accept(session, FINANCE_ORG, PAYMENT, [(key, good), (key, not_accepted)])
+    queued, refused = first
+    assert isinstance(queued, WriteView) and queued.state == "queued"
+    assert isinstance(refused, ContractRevertError) and refused.error_name == "PaymentMilestoneNotAccepted"
+    assert refused.error_args["milestoneId"] == b"\x44" * 32
+    replay, conflict = again
+    assert isinstance(replay, WriteView) and replay.id == queued.id
+    assert isinstance(conflict, IdempotencyConflictError) and f"write {queued.id}" in str(conflict)
+    with Session(chain.engine) as session:
+        assert session.scalar(select(func.count()).where(OutboxWrite.idempotency_key == other)) == 0
+    submit_until_settled(chain.submitter(), timeout=60, poll_interval=0.1)
+    assert chain.rows([queued.id])[0].state == "confirmed" and chain.payments_recorded(good["payment_ref"]) == 1
+
+
+def test_a_batch_too_big_for_the_nodes_gas_cap_is_halved_and_no_write_is_refused(chain: Chain) -> None:
+    # ~35,000 gas each in a batch: 1,000 payments need more than anvil's 30,000,000 gas cap for one call.
+    bodies = [{"ocid": OCID, "payment_ref": f"TV-{uuid.uuid4().hex[:12]}", "milestone_id": Q2, "amount": 1,
+               "payee": chain.payee, "voucher_sha256": VOUCHER} for _ in range(1_000)]  # fmt: skip
+    gateway = WriteGateway(chain.ledger, Keystores.from_settings(chain.settings))
+    with Session(chain.engine) as session:
+        views = BulkAccept(gateway).accept(session, FINANCE_ORG, PAYMENT, [(uuid.uuid4().hex, b) for b in bodies])
+    ids = [view.id for view in views if isinstance(view, WriteView)]
+    assert len(ids) == 1_000
+    nonce = _finance_nonce(chain)
+    submit_until_settled(chain.submitter(batch_size=1_000), timeout=120, poll_interval=0.1)
+    rows = chain.rows(ids)
+    assert {row.state for row in rows} == {"confirmed"}
+    assert 2 <= _finance_nonce(chain) - nonce == len({row.tx_hash for row in rows}) <= 4
