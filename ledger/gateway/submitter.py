@@ -103,6 +103,8 @@ class Submitter:
                 self._recheck_confirmed(session, seen.changed_from)
             changed = self._follow(session, seen.head)
             session.commit()
+        # A session of its own, its rows not expired by the commit of each batch: only this round changes them.
+        with Session(self._engine, expire_on_commit=False) as session:
             try:
                 changed += self._send(session)
             except BaseException:  # nonces were taken for transactions never sent: ask the node again next round
@@ -138,10 +140,9 @@ class Submitter:
         return self._senders[org_id]
 
     def _send(self, session: Session) -> int:
-        """Sign every queued write, in batches of one organisation, commit their hashes in one transaction, then
-        send them in nonce order."""
-        ready: list[tuple[list[OutboxWrite], TransactionSender, PreparedTransaction]] = []
-        refused = 0
+        """Sign the queued writes in batches of one organisation; each batch's hash is committed, then it is sent,
+        before the next batch is simulated (which so sees the state the earlier one left, once mined)."""
+        changed = 0
         for org_id, batch in plan_batches(writes_in(session, QUEUED), self._batch_size, self._alone):
             sender = self._sender(org_id)
             signed = self._prepare(sender, batch)
@@ -149,16 +150,15 @@ class Submitter:
                 for row in rows:
                     record_sent(row, prepared.hash.to_0x_hex(), prepared.nonce)
                     self._alone.discard(row.id)
-                ready.append((rows, sender, prepared))
-            refused += len(batch) - sum(len(rows) for rows, _ in signed)  # each marked failed (or found recorded)
-        session.commit()  # the hashes are durable before any transaction leaves: a crash can look them up
-        for rows, sender, prepared in ready:
-            try:
-                sender.broadcast(prepared)
-            except (LedgerError, OSError, ValueError, Web3RPCError) as error:  # transport or node refusal: stays
-                # submitted, and _follow queues it again if the node never saw it
-                log.warning("submitter: sending writes %s failed: %s", _ids(rows), error)
-        return refused + sum(len(rows) for rows, _, _ in ready)
+            session.commit()  # the hashes (and refusals) are durable before the transactions leave
+            for rows, prepared in signed:
+                try:
+                    sender.broadcast(prepared)
+                except (LedgerError, OSError, ValueError, Web3RPCError) as error:  # transport or node refusal:
+                    # stays submitted, and _follow queues it again if the node never saw it
+                    log.warning("submitter: sending writes %s failed: %s", _ids(rows), error)
+            changed += len(batch)  # each sent, or marked failed (or found recorded) on its own
+        return changed
 
     def _prepare(
         self, sender: TransactionSender, batch: list[OutboxWrite]
