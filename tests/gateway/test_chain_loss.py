@@ -6,6 +6,7 @@ chain ends with each accepted write's act exactly once (counted from its events)
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -71,15 +72,17 @@ def test_anvil_restarted_from_an_older_state_file_loses_confirmed_writes_and_the
     shutil.copyfile(chain.settings.chain_state_file, older)
     chain.anvil.start()
     head_before = chain.w3.eth.block_number
-    with running_submitter(chain, confirmations=0):
+    with running_submitter(chain, confirmations=0) as submitter:
         accepted = some_writes(chain, 6, "restart")
         wait_until("every write is confirmed", lambda: all_in(chain, CONFIRMED))
         assert all(acts_on_chain(chain.ledger)[act_key(view.action, view.body)] == 1 for view in accepted)
         chain.anvil.kill()  # kill -9: nothing saved since; then the older state file comes back
         shutil.copyfile(older, chain.settings.chain_state_file)
-        chain.anvil.start()
-        assert chain.w3.eth.block_number == head_before  # the blocks with the writes are gone
-        assert sum(acts_on_chain(chain.ledger)[act_key(view.action, view.body)] for view in accepted) == 0
+        time.sleep(0.5)  # the submitter's rounds meet a chain that is not there, and go on
+    chain.anvil.start()  # the submitter paused a moment, to look at the chain before it sends anything again
+    assert chain.w3.eth.block_number == head_before  # the blocks with the writes are gone
+    assert sum(acts_on_chain(chain.ledger)[act_key(view.action, view.body)] for view in accepted) == 0
+    with running_submitter(chain, confirmations=0, submitter=submitter):  # the same one, with what it saw
         wait_until(
             "the lost writes are sent again",
             lambda: all(len(sent_hashes_of(chain.engine, view.id)) == 2 for view in accepted),
@@ -93,16 +96,17 @@ def test_a_reorg_that_drops_an_included_write_gets_it_included_again_once(chain:
     """Depth 1 drops a write only included (2 confirmations needed); depth 4 drops it after it was confirmed: the
     chain watch notices the head it saw is gone and looks the confirmed write up again."""
     w3 = chain.w3
-    with running_submitter(chain, confirmations=2):
+    with running_submitter(chain, confirmations=2) as submitter:
         (write,) = some_writes(chain, 1, f"reorg{depth}")
         wait_until("the write is included", lambda: all_in(chain, INCLUDED))
         if depth > 1:
             rpc_call(w3, "anvil_mine", [hex(depth - 1)])  # test-only RPC
             wait_until("the write is confirmed", lambda: all_in(chain, CONFIRMED))
-        first_block = outbox_rows(chain.engine)[0].block_number
-        assert first_block == w3.eth.block_number - (depth - 1)
-        rpc_call(w3, "anvil_reorg", [depth, []])  # the last `depth` blocks replaced by empty ones
-        assert acts_on_chain(chain.ledger)[act_key(write.action, write.body)] == 0
+    first_block = outbox_rows(chain.engine)[0].block_number
+    assert first_block == w3.eth.block_number - (depth - 1)
+    rpc_call(w3, "anvil_reorg", [depth, []])  # the last `depth` blocks replaced by empty ones
+    assert acts_on_chain(chain.ledger)[act_key(write.action, write.body)] == 0
+    with running_submitter(chain, confirmations=2, submitter=submitter):  # the same one, with what it saw
         # gone, or back among the pending transactions: either way it is recorded again, in a later block
         wait_until("the write is included again", lambda: included_again(chain, first_block))
         rpc_call(w3, "anvil_mine", [hex(2)])

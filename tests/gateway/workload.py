@@ -225,13 +225,19 @@ def sent_hashes_of(engine: Engine, write_id: int) -> list[str]:
 
 @contextmanager
 def running_submitter(
-    chain: GatewayChain, confirmations: int, ledger: LedgerContract | None = None, resend_after: float = 1.0
+    chain: GatewayChain,
+    confirmations: int,
+    ledger: LedgerContract | None = None,
+    resend_after: float = 1.0,
+    submitter: Submitter | None = None,
 ) -> Iterator[Submitter]:
-    """The submitter's own loop (`procledger up` runs it the same way) in a thread, stopped afterwards."""
-    keystores = Keystores.from_settings(chain.settings)
-    submitter = Submitter(
-        chain.engine, ledger or chain.ledger, keystores, confirmations, resend_after=resend_after, watch_depth=64
-    )
+    """The submitter's own loop (`procledger up` runs it the same way) in a thread, stopped afterwards; a given
+    `submitter` goes on with what it remembers."""
+    if submitter is None:
+        keystores = Keystores.from_settings(chain.settings)
+        submitter = Submitter(
+            chain.engine, ledger or chain.ledger, keystores, confirmations, resend_after=resend_after, watch_depth=64
+        )
     stop = threading.Event()
     thread = threading.Thread(target=submitter.run, args=(stop, 0.05), daemon=True)
     thread.start()
