@@ -14,7 +14,23 @@ from api.errors import install_error_handlers
 from api.head import HeadAsGet
 from api.metrics import LatencyMiddleware, build_registry
 from api.openapi import install_openapi
-from api.routes import audit, bids, documents, feed, health, organisations, processes, service, traceability, writes
+from api.routes import (
+    audit,
+    bids,
+    document_writes,
+    documents,
+    feed,
+    health,
+    organisations,
+    processes,
+    service,
+    traceability,
+    writes,
+)
+from api.routes.audit_writes import router as audit_writes
+from api.routes.finance_writes import router as finance_writes
+from api.routes.purchaser_writes import router as purchaser_writes
+from api.routes.supplier_writes import router as supplier_writes
 from ledger.gateway.rate import TokenRateLimit
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine
@@ -61,6 +77,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(documents.router)
     app.include_router(audit.router)
     app.include_router(writes.router)
+    for authority_writes in (finance_writes, purchaser_writes, audit_writes):
+        app.include_router(authority_writes)
+    app.include_router(document_writes.router)
+    app.include_router(supplier_writes)
     app.state.metrics_registry, latency = build_registry(engine)
     app.add_middleware(LatencyMiddleware, latency=latency)
     return app

@@ -51,7 +51,10 @@ class WriteOut(BaseModel):
 
     id: int = Field(description="the write's id: GET /writes/{id} follows it")
     action: str = Field(description="what it records, e.g. payment")
-    state: str = Field(description="queued → submitted → included → confirmed, or failed")
+    state: str = Field(
+        description="queued → submitted → included → confirmed, or failed; an anchor write is `batching` first, "
+        "while its batch of documents is still open"
+    )
     idempotency_key: str
     request: dict[str, Any] = Field(description="the request body as accepted")
     tx_hash: str | None = Field(description="the transaction that carries it, once submitted")

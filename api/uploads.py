@@ -1,13 +1,15 @@
-"""Uploads hashed as they stream in: the bytes are never kept, in memory or on disk, only their SHA-256.
+"""Uploads hashed as they stream in: the bytes are kept only where the caller says (a sink), else only their SHA-256.
 
 A multipart/form-data body is parsed chunk by chunk (python-multipart's streaming parser); the part named `file`
-is hashed and counted, small text parts are kept as fields. A body past the limit is refused as soon as it is.
+is hashed and counted (and written to the sink, if any), small text parts are kept as fields. A body past the
+limit is refused as soon as it is; so is a text field past its limit, never cut short.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
@@ -23,18 +25,21 @@ _OVERHEAD = 64 * 1024  # multipart boundaries and part headers around the file
 
 @dataclass
 class HashedUpload:
-    """What a multipart upload carried: the file's SHA-256 and size, if it had a file, and its text fields."""
+    """What a multipart upload carried: the file's SHA-256, size and media type, if it had a file, and its text
+    fields."""
 
     sha256: str | None = None
     size: int = 0
     fields: dict[str, str] = field(default_factory=dict)
+    media_type: str | None = None
 
 
 class _Parts:
     """Callbacks of the multipart parser: routes each part's bytes to a hash or to a field."""
 
-    def __init__(self, max_bytes: int) -> None:
+    def __init__(self, max_bytes: int, sink: BinaryIO | None = None) -> None:
         self.max_bytes = max_bytes
+        self.sink = sink
         self.result = HashedUpload()
         self._header_name, self._header_value, self._headers = b"", b"", dict[bytes, bytes]()
         self._name: str | None = None
@@ -68,6 +73,8 @@ class _Parts:
         _, options = parse_options_header(self._headers.get(b"content-disposition"))
         self._name = options.get(b"name", b"").decode("utf-8", "replace")
         self._is_file = self._name == FILE_FIELD
+        if self._is_file and self._headers.get(b"content-type"):
+            self.result.media_type = self._headers[b"content-type"].decode("latin-1").strip()
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         if self._is_file:
@@ -75,8 +82,12 @@ class _Parts:
             if self.result.size > self.max_bytes:
                 raise UploadTooLargeError(self.max_bytes)
             self._digest.update(data[start:end])
+            if self.sink is not None:
+                self.sink.write(data[start:end])
         elif len(self._text) + end - start <= _FIELD_LIMIT:
             self._text += data[start:end]
+        else:
+            raise _invalid(f"the form field {self._name!r} is longer than {_FIELD_LIMIT} bytes")
 
     def _end(self) -> None:
         if self._is_file:
@@ -85,8 +96,9 @@ class _Parts:
             self.result.fields[self._name] = self._text.decode("utf-8", "replace").strip()
 
 
-async def hash_multipart_upload(request: Request, max_bytes: int) -> HashedUpload:
-    """Hash the `file` part of a multipart/form-data request as it arrives; UploadTooLargeError past `max_bytes`."""
+async def hash_multipart_upload(request: Request, max_bytes: int, sink: BinaryIO | None = None) -> HashedUpload:
+    """Hash the `file` part of a multipart/form-data request as it arrives, writing it to `sink` if one is given;
+    UploadTooLargeError past `max_bytes`."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > max_bytes + _OVERHEAD:
         raise UploadTooLargeError(max_bytes)  # said up front: refused before reading a byte
@@ -94,7 +106,7 @@ async def hash_multipart_upload(request: Request, max_bytes: int) -> HashedUploa
     boundary = options.get(b"boundary")
     if not boundary:
         raise _invalid("a multipart/form-data body needs a boundary in its Content-Type")
-    parts = _Parts(max_bytes)
+    parts = _Parts(max_bytes, sink)
     parser = MultipartParser(boundary, parts.callbacks())  # type: ignore[arg-type]
     received = 0
     try:

@@ -25,10 +25,14 @@ from ledger.chain.compile import CompilerConfig
 from ledger.chain.setup import deploy as deploy_contracts
 from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
+from ledger.cli_accept import accept
+from ledger.cli_anchor import anchor
+from ledger.cli_bids import bid_app
 from ledger.cli_keys import keys_app
 from ledger.cli_pay import pay
 from ledger.cli_proofs import proof_app
 from ledger.cli_submit import build_submitter, submit
+from ledger.cli_supplier_acts import complain, deliver
 from ledger.cli_tokens import show_demo_access, tokens_app
 from ledger.cli_verify import audit, audit_report, print_audit, verify_app
 from ledger.demo import load_demo_data
@@ -44,6 +48,11 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
 app.command("submit")(submit)
 app.command("pay")(pay)
+app.command("accept")(accept)
+app.command("anchor")(anchor)
+app.add_typer(bid_app, name="bid")
+app.command("complain")(complain)
+app.command("deliver")(deliver)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
 app.add_typer(verify_app, name="verify")
@@ -54,6 +63,7 @@ def main() -> None:
     """Entry point: run a command and turn the ledger's errors into a message and exit code 1."""
     logging.basicConfig(level=logging.INFO, format="%(message)s", handlers=[RichHandler(console=console)])
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per poll of a remote gateway's write
     try:
         app()
     except LedgerError as error:

@@ -233,6 +233,10 @@ class RoleRequiredError(LedgerError, PermissionError):
     """The caller's organisation may not do this: it lacks the role the action needs, or is suspended."""
 
 
+class NotDocumentOwnerError(RoleRequiredError):
+    """Only the organisation that added a document may withdraw it."""
+
+
 class TooManyRequestsError(LedgerError):
     """A token sent more requests than its rate allows; `retry_after` says how many seconds until the next fits."""
 
@@ -243,8 +247,30 @@ class TooManyRequestsError(LedgerError):
         super().__init__(message)
 
 
+class GatewayUnavailableError(LedgerError, ConnectionError):
+    """A remote write gateway cannot be reached, or answers what its API does not document."""
+
+    retryable = True
+
+
+class WriteNotSettledError(LedgerError, TimeoutError):
+    """A write accepted by a remote gateway was not confirmed or failed within the wait; it is still on its way."""
+
+    retryable = True
+
+
 class IdempotencyConflictError(LedgerError, ValueError):
     """An Idempotency-Key was used before with another request body; a new write needs a new key."""
+
+
+class SignedTransactionError(InvalidRequestError):
+    """A supplier's signed transaction the gateway will not relay: not decodable, not a call of the endpoint's
+    function on this ledger and chain, or not one that can be mined as signed (nonce, gas, fee, balance)."""
+
+
+class BidReceiptError(LedgerError, ValueError):
+    """A bid receipt file is unreadable, not a receipt, or inconsistent with itself (its commitment does not
+    recompute from its fields)."""
 
 
 def _show(value: Any) -> str:

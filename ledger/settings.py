@@ -56,7 +56,13 @@ class Settings(BaseSettings):
     mnemonic: SecretStr = SecretStr(DEV_MNEMONIC)
     deployer_key: SecretStr | None = Field(default=None, description="hex private key; overrides the mnemonic")
     max_upload_bytes: int = Field(
-        default=25 * 2**20, ge=1, description="largest file the API accepts to check against the chain"
+        default=25 * 2**20, ge=1, description="largest file the API accepts to store or check against the chain"
+    )
+    anchor_batch_size: int = Field(
+        default=100, ge=1, le=2**20, description="documents per anchored Merkle root: a batch closes at this many"
+    )
+    anchor_interval: float = Field(
+        default=30.0, gt=0, description="seconds a batch of documents waits for more before it is anchored"
     )
     keystore_passphrase: SecretStr | None = Field(
         default=None, description="unlocks the organisations' keystores; required to create, import or sign"
@@ -65,6 +71,10 @@ class Settings(BaseSettings):
         default=2**18, ge=2**10, description="scrypt work factor of new keystores (eth-account's default, ~2 s)"
     )
     write_rate: str = Field(default="60/minute", description="API requests allowed per token, e.g. 60/minute")
+    gateway_url: str = Field(
+        default="", description="a remote write gateway's base URL for `pay`, `accept`…; empty writes locally"
+    )
+    gateway_token: SecretStr | None = Field(default=None, description="your organisation's token for gateway_url")
     admin_delay: int = Field(
         default=2 * 86_400,
         ge=1,
@@ -72,7 +82,7 @@ class Settings(BaseSettings):
         description="seconds a new ledger admin waits before accepting the role (set at deployment)",
     )
 
-    @field_validator("keystore_passphrase")
+    @field_validator("keystore_passphrase", "gateway_token")
     @classmethod
     def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value() else None

@@ -130,7 +130,7 @@ def test_seed_gives_each_demo_organisation_a_keystore_and_a_fresh_token(
 ) -> None:
     first = _run(settings, "seed", PROCLEDGER_KEYSTORE_PASSPHRASE="")
     labels = [entry.label for entry in _keystores(settings).entries()]
-    assert labels == ["auditor", "finance", "purchaser", "supplier-a", "supplier-b"]
+    assert labels == ["auditor", "finance", "purchaser", "relayer", "supplier-a", "supplier-b"]
     finance = _keystores(settings).find("finance")
     assert finance.org_id == "0x" + FINANCE.org_id.hex() and finance.address in first.stderr
     tokens = re.findall(r"plt_[A-Za-z0-9_-]{43}", first.stderr)

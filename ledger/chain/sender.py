@@ -117,14 +117,21 @@ class TransactionSender:
             ) from None
 
     def mined_revert(self, tx: TxParams, receipt: TxReceipt, label: str) -> ContractRevertError:
-        """Why a mined transaction reverted: the state moved between estimate and inclusion, so replaying the call
-        at the parent block names the error."""
-        replay: dict[str, Any] = {key: value for key, value in tx.items() if key in ("from", "to", "data", "value")}
-        try:
-            self._w3.eth.call(replay, block_identifier=receipt["blockNumber"] - 1)  # type: ignore[arg-type]
-        except ContractLogicError as exc:
-            return self._reverts.decode(revert_bytes(exc), label)
-        return self._reverts.decode(b"", label)
+        """Why a mined transaction reverted (see replay_revert)."""
+        return replay_revert(self._w3, self._reverts, tx, receipt, label)
+
+
+def replay_revert(
+    w3: Web3, reverts: RevertDecoder, tx: TxParams, receipt: TxReceipt, label: str
+) -> ContractRevertError:
+    """Why a mined transaction reverted: the state moved between estimate and inclusion, so replaying the call at
+    the parent block names the error. Needs no key: any sender's transaction can be replayed."""
+    replay: dict[str, Any] = {key: value for key, value in tx.items() if key in ("from", "to", "data", "value")}
+    try:
+        w3.eth.call(replay, block_identifier=receipt["blockNumber"] - 1)  # type: ignore[arg-type]
+    except ContractLogicError as exc:
+        return reverts.decode(revert_bytes(exc), label)
+    return reverts.decode(b"", label)
 
 
 def revert_bytes(exc: ContractLogicError) -> bytes:

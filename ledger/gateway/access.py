@@ -62,3 +62,12 @@ def require_role(caller: Caller, role: str, what: str) -> None:
         raise RoleRequiredError(
             f"{what} needs the {role} role in good standing; organisation {caller.org_id} is suspended"
         )
+
+
+def require_registered(caller: Caller, what: str) -> None:
+    """Refuse `what` unless the caller's organisation is registered on chain, in any role (as anchoring needs)."""
+    if caller.role is None:
+        raise RoleRequiredError(
+            f"{what} needs an organisation registered on chain; organisation {caller.org_id} is not (or the mirror "
+            "has not indexed it yet)"
+        )

@@ -13,15 +13,22 @@ from eth_utils.address import to_checksum_address
 
 from ledger.chain.ledger_contract import process_id_of, reference
 
+# Who signs an action's transaction: the caller organisation's keystore key (the authorities), the gateway's
+# relayer key (a supplier's EIP-712 signed bid, checked by the contract), or the caller itself (a supplier's own
+# signed transaction, relayed as it is: the gateway holds no supplier key).
+ORGANISATION, RELAYER, CALLER = "organisation", "relayer", "caller"
+
 
 @dataclass(frozen=True)
 class Action:
-    """One kind of write: its name in the outbox, the role it needs, and how its body becomes a ledger call."""
+    """One kind of write: its name in the outbox, the role it needs, how its body becomes a ledger call, and who
+    signs that call's transaction."""
 
     name: str
     role: str
     function: str
     arguments: Callable[[Mapping[str, Any]], tuple[Any, ...]]
+    signed_by: str = ORGANISATION
 
 
 def _hash32(value: Any) -> bytes:

@@ -20,21 +20,24 @@ from ledger.store.gateway_models import OutboxWrite
 # OpenZeppelin's Address.FailedCall(): what Multicall reverts with when a call failed without revert data of its
 # own, such as when the batch ran out of gas part-way.
 FAILED_CALL = Web3.keccak(text="FailedCall()")[:4]
-Batch = tuple[str, list[OutboxWrite]]  # the organisation that signs, its writes in outbox order
+Batch = tuple[str, list[OutboxWrite]]  # the keystore that signs, its writes in outbox order
 
 
-def plan_batches(rows: Iterable[OutboxWrite], size: int, alone: Container[int]) -> list[Batch]:
-    """Queued `rows` grouped by organisation, in outbox order, at most `size` to a batch; a row in `alone` (its
-    batch reverted when mined) gets a batch of its own, so a bad write cannot take its neighbours down again."""
-    by_org: dict[str, list[OutboxWrite]] = {}
+def plan_batches(
+    rows: Iterable[OutboxWrite], size: int, alone: Container[int], signer_of: Callable[[OutboxWrite], str]
+) -> list[Batch]:
+    """Queued `rows` grouped by the keystore that signs them (`signer_of`), in outbox order, at most `size` to a
+    batch; a row in `alone` (its batch reverted when mined) gets a batch of its own, so a bad write cannot take its
+    neighbours down again."""
+    by_signer: dict[str, list[OutboxWrite]] = {}
     batches: list[Batch] = []
     for row in rows:
         if row.id in alone:
-            batches.append((row.org_id, [row]))
+            batches.append((signer_of(row), [row]))
         else:
-            by_org.setdefault(row.org_id, []).append(row)
-    for org_id, writes in by_org.items():
-        batches.extend((org_id, writes[start : start + size]) for start in range(0, len(writes), size))
+            by_signer.setdefault(signer_of(row), []).append(row)
+    for signer, writes in by_signer.items():
+        batches.extend((signer, writes[start : start + size]) for start in range(0, len(writes), size))
     return batches
 
 

@@ -64,12 +64,24 @@ def find_replay(session: Session, org_id: str, key: str, body: Mapping[str, Any]
     return view_of(row)
 
 
-def enqueue(session: Session, org_id: str, signer: str, action: str, body: Mapping[str, Any], key: str) -> WriteView:
-    """Add a queued write (the caller commits it before answering)."""
+def find_keyed(session: Session, org_id: str, key: str) -> WriteView | None:
+    """The write this organisation sent under `key`, whatever its body (for a client that would sign a new body)."""
+    row = session.scalars(
+        select(OutboxWrite).where(OutboxWrite.org_id == org_id, OutboxWrite.idempotency_key == key)
+    ).one_or_none()
+    return None if row is None else view_of(row)
+
+
+def enqueue(
+    session: Session, org_id: str, signer: str, action: str, body: Mapping[str, Any], key: str,
+    signed_tx: str | None = None,
+) -> WriteView:  # fmt: skip
+    """Add a queued write (the caller commits it before answering); `signed_tx` is a transaction the caller signed
+    itself, sent as it is."""
     now = datetime.now(UTC)
     row = OutboxWrite(
         org_id=org_id, signer=signer, action=action, body=canonical_body(body), body_sha256=body_digest(body),
-        idempotency_key=key, state=QUEUED, sent_tx_hashes="[]", created_at=now, updated_at=now,
+        idempotency_key=key, state=QUEUED, sent_tx_hashes="[]", signed_tx=signed_tx, created_at=now, updated_at=now,
     )  # fmt: skip
     session.add(row)
     session.flush()

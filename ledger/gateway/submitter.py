@@ -2,16 +2,22 @@
 nonces, and follows each to inclusion and confirmation, or to a decoded failure.
 
 Exactly once rests on the chain: every write carries a caller-chosen id, and the contract refuses the same id
-again with `…AlreadyRecorded`. A transaction's hash is committed to the outbox before it is sent, so a crash at
+again with `…AlreadyRecorded`; a write without one changes a stage or state that only moves forward, so the
+contract refuses it again too. A transaction's hash is committed to the outbox before it is sent, so a crash at
 any point leaves a write either queued (sent again) or submitted with a hash to look up. A write whose
 transaction the node no longer knows (dropped, or lost in a chain restart or reorg) is queued again; if its
-resend is refused as already recorded, the act recorded under its id counts when it is the same act (evidence.py),
-or else one of its own earlier transactions on chain. The chain watch (reconciler.py) notices a chain that lost
-blocks the last round saw, so writes confirmed there are looked up again too.
+resend is refused, the act recorded under its id counts when it is the same act (evidence.py), or else one of its
+own earlier transactions on chain. The chain watch (reconciler.py) notices a chain that lost blocks the last round
+saw, so writes confirmed there are looked up again too.
 
-Batching. The queued writes of one organisation go out together, up to `batch_size` in one transaction through
-the ledger's `multicall` (OpenZeppelin's: all or nothing, `msg.sender` kept), and every write of the batch holds
-that transaction's hash. A write that fails never takes its neighbours down:
+A supplier's writes are signed with no key of the supplier's: a relayed bid commitment with the relayer keystore's
+key, and a transaction the supplier signed itself is sent as it is (ledger.gateway.signed_calls); its hash is
+known from its bytes, and a resend of the same bytes can be included only once.
+
+Batching. The queued writes of one signing keystore (an organisation's, or the relayer's) go out together, up to
+`batch_size` in one transaction through the ledger's `multicall` (OpenZeppelin's: all or nothing, `msg.sender`
+kept), and every write of the batch holds that transaction's hash. A write that fails never takes its neighbours
+down:
 - before sending, the batch is simulated (the gas estimate, on the pending state); when it would revert, a binary
   search over its prefixes finds the first write that fails after the ones before it, and that write alone is
   refused with its decoded error (as a lone write's refusal is), then the rest is simulated again; a batch too big
@@ -21,7 +27,7 @@ that transaction's hash. A write that fails never takes its neighbours down:
   happened: all go back to the queue, and each is then sent alone, so a bad one fails alone with its decoded error
   and the others are recorded. That "alone" mark lives in memory: after a restart they are batched again, which is
   safe, since the simulation of the new batch then sees the moved state.
-A batch of one write is sent as a plain call of its function.
+A batch of one write is sent as a plain call of its function; a caller-signed transaction is never batched.
 """
 
 from __future__ import annotations
@@ -35,7 +41,7 @@ from datetime import UTC, datetime
 from eth_account.signers.local import LocalAccount
 from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from web3.exceptions import ContractLogicError, TransactionNotFound, Web3Exception, Web3RPCError
 from web3.types import TxReceipt
@@ -43,8 +49,10 @@ from web3.types import TxReceipt
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
-from ledger.chain.sender import PreparedTransaction, TransactionSender, revert_bytes
+from ledger.chain.sender import PreparedTransaction, TransactionSender, replay_revert, revert_bytes
 from ledger.errors import ContractRevertError, LedgerError
+from ledger.gateway.actions import RELAYER
+from ledger.gateway.anchor_batches import close_due_batches
 from ledger.gateway.batches import first_refusal, plan_batches, ran_out_of_gas
 from ledger.gateway.calldata import CalldataEncoder
 from ledger.gateway.evidence import RecordedAct, can_compare, recorded_act
@@ -64,6 +72,8 @@ from ledger.gateway.outbox import (
 from ledger.gateway.receipts import mined_of
 from ledger.gateway.reconciler import ChainWatch
 from ledger.gateway.registry import ACTIONS
+from ledger.gateway.signed_calls import decode_signed_call, nonce_used_elsewhere, nonce_used_error
+from ledger.gateway.supplier_actions import RELAYER_KEYSTORE
 from ledger.store.gateway_models import OutboxWrite
 
 log = logging.getLogger(__name__)
@@ -89,7 +99,7 @@ class Submitter:
         self._keystores = keystores
         self._confirmations = confirmations
         self._resend_after = resend_after
-        self._senders: dict[str, TransactionSender] = {}  # by organisation; its key decrypted once
+        self._senders: dict[str, TransactionSender] = {}  # by keystore (organisation or relayer); decrypted once
         self._batch_size = batch_size
         self._calldata = CalldataEncoder(ledger.contract)
         self._alone: set[int] = set()  # writes whose batch reverted once mined: each is sent on its own next
@@ -102,6 +112,10 @@ class Submitter:
             if seen.changed_from is not None:
                 self._recheck_confirmed(session, seen.changed_from)
             changed = self._follow(session, seen.head)
+            session.commit()
+            changed += close_due_batches(session)  # document batches whose interval passed: their writes queue
+            session.commit()
+            changed += self._send_signed(session)  # first: it takes every caller-signed write out of the queue
             session.commit()
         # A session of its own, its rows not expired by the commit of each batch: only this round changes them.
         with Session(self._engine, expire_on_commit=False) as session:
@@ -125,26 +139,53 @@ class Submitter:
 
     def busy(self) -> bool:
         """Whether any write is still on its way (queued, submitted or included)."""
+        on_the_way = select(OutboxWrite.id).where(OutboxWrite.state.in_((QUEUED, SUBMITTED, INCLUDED))).limit(1)
         with Session(self._engine) as session:
-            return bool(writes_in(session, QUEUED, SUBMITTED, INCLUDED))
+            return session.scalar(on_the_way) is not None
 
     def counts(self) -> dict[str, int]:
         """How many writes are in each state."""
         with Session(self._engine) as session:
             return state_counts(session)
 
-    def _sender(self, org_id: str) -> TransactionSender:
-        if org_id not in self._senders:
-            account: LocalAccount = self._keystores.account(org_id)
-            self._senders[org_id] = self._ledger.sender(account)
-        return self._senders[org_id]
+    def _sender(self, keystore: str) -> TransactionSender:
+        if keystore not in self._senders:
+            account: LocalAccount = self._keystores.account(keystore)
+            self._senders[keystore] = self._ledger.sender(account)
+        return self._senders[keystore]
+
+    @staticmethod
+    def _keystore_of(row: OutboxWrite) -> str:
+        """The keystore that signs `row`: its organisation's, or the relayer's for a relayed bid."""
+        return RELAYER_KEYSTORE if ACTIONS[row.action].signed_by == RELAYER else row.org_id
+
+    def _send_signed(self, session: Session) -> int:
+        """Send the queued writes their callers signed, byte for byte; a nonce another transaction took fails."""
+        ready, failed = [], 0
+        for row in _queued(session, signed=True):
+            call = decode_signed_call(str(row.signed_tx), ACTIONS[row.action].function)
+            if nonce_used_elsewhere(self._w3, call):
+                mark(row, FAILED, error=json.dumps(nonce_used_error(call)))
+                failed += 1
+                continue
+            record_sent(row, call.tx_hash, call.nonce)
+            ready.append((row, call.raw))
+        session.commit()  # as in _send: the hashes are durable before anything leaves
+        for row, raw in ready:
+            try:
+                self._w3.eth.send_raw_transaction(raw)
+            except (LedgerError, OSError, ValueError, Web3RPCError) as error:  # e.g. "nonce too low" when it is
+                # mined already: _follow finds its receipt, or queues it again
+                log.warning("submitter: sending signed write %s failed: %s", row.id, error)
+        return failed + len(ready)
 
     def _send(self, session: Session) -> int:
-        """Sign the queued writes in batches of one organisation; each batch's hash is committed, then it is sent,
-        before the next batch is simulated (which so sees the state the earlier one left, once mined)."""
+        """Sign the queued writes in batches of one signing keystore; each batch's hash is committed, then it is
+        sent, before the next batch is simulated (which so sees the state the earlier one left, once mined)."""
         changed = 0
-        for org_id, batch in plan_batches(writes_in(session, QUEUED), self._batch_size, self._alone):
-            sender = self._sender(org_id)
+        queued = _queued(session, signed=False)  # _send_signed sends the others
+        for keystore, batch in plan_batches(queued, self._batch_size, self._alone, self._keystore_of):
+            sender = self._sender(keystore)
             signed = self._prepare(sender, batch)
             for rows, prepared in signed:
                 for row in rows:
@@ -244,8 +285,8 @@ class Submitter:
             else:
                 row, action = sent[0], ACTIONS[sent[0].action]
                 tx = {"from": row.signer, "to": self._ledger.address, "data": self._call_of(row)}
-                receipt = {"blockNumber": mined.block_number}  # all mined_revert reads: where to replay it
-                self._refused(row, self._sender(row.org_id).mined_revert(tx, receipt, action.function))  # type: ignore[arg-type]
+                receipt = {"blockNumber": mined.block_number}  # all replay_revert reads: where to replay it
+                self._refused(row, replay_revert(self._w3, self._ledger.reverts, tx, receipt, action.function))  # type: ignore[arg-type]
                 changed += 1
         return changed
 
@@ -291,7 +332,8 @@ class Submitter:
                 changed += self._include(row, act, head)
         if gone:
             log.info("submitter: writes %s (%s) are not on chain any more; sending them again", _ids(gone), tx_hash)
-            self._sender(gone[0].org_id).forget_nonce()
+            if gone[0].signed_tx is None:  # a caller-signed transaction keeps its own nonce (and is never batched)
+                self._sender(self._keystore_of(gone[0])).forget_nonce()
             for row in gone:
                 mark(row, QUEUED, block_number=None)
         return changed + len(gone)
@@ -299,6 +341,8 @@ class Submitter:
     def _behind_a_nonce_gap(self, row: OutboxWrite) -> bool:
         """Whether the node holds the write's transaction but cannot mine it: its nonce is past the account's next
         one (the chain went back to an older state after the nonce was taken), so it waits for nonces never sent."""
+        if row.signed_tx is not None:  # its signer's own nonce: sending the same bytes again cannot help
+            return False
         return row.nonce is not None and row.nonce > self._w3.eth.get_transaction_count(
             to_checksum_address(row.signer), "pending"
         )
@@ -315,32 +359,37 @@ class Submitter:
     def _recorded(self, row: OutboxWrite) -> RecordedAct | None:
         """The act on chain under this write's id, if it is the very act the write asked for."""
         action = ACTIONS[row.action]
-        if not can_compare(action.function):
+        if row.signed_tx is not None or not can_compare(action.function):
             return None
         arguments = action.arguments(json.loads(row.body))
         return recorded_act(self._ledger, action.function, arguments, row.org_id)
 
     def _refused(self, row: OutboxWrite, error: ContractRevertError) -> None:
-        if error.error_name.endswith("AlreadyRecorded"):
-            act = self._recorded(row)  # the same act, whichever transaction recorded it
-            if act is not None:
-                mark(row, INCLUDED, tx_hash=act.tx_hash, block_number=act.block_number)
+        already_recorded = error.error_name.endswith("AlreadyRecorded")
+        act = self._recorded(row) if already_recorded else None  # the same act, whichever transaction recorded it
+        if act is not None:
+            mark(row, INCLUDED, tx_hash=act.tx_hash, block_number=act.block_number)
+            return
+        # One of its own earlier sends may be what recorded it, whatever the resend is refused with: an id reused
+        # is `…AlreadyRecorded`, a stage change done already is a wrong stage (e.g. a second cancellation), and a
+        # relayed bid's used nonce is BidNonceMismatch.
+        for tx_hash in reversed(sent_hashes(row)):
+            receipt = self._receipt(tx_hash)
+            if receipt is not None and receipt["status"] == 1:
+                mark(row, INCLUDED, tx_hash=tx_hash, block_number=receipt["blockNumber"])
                 return
-            for tx_hash in reversed(sent_hashes(row)):  # one of its own earlier sends may be what recorded it
-                receipt = self._receipt(tx_hash)
-                if receipt is not None and receipt["status"] == 1:
-                    mark(row, INCLUDED, tx_hash=tx_hash, block_number=receipt["blockNumber"])
-                    return
-            if self._pending_only(row):  # another write of the same id is on its way: see what it records
-                log.info("submitter: write %s waits: its id is taken only among pending transactions", row.id)
-                if row.state != QUEUED:
-                    mark(row, QUEUED, block_number=None)
-                return
+        if already_recorded and self._pending_only(row):  # another write of the same id is on its way
+            log.info("submitter: write %s waits: its id is taken only among pending transactions", row.id)
+            if row.state != QUEUED:
+                mark(row, QUEUED, block_number=None)
+            return
         mark(row, FAILED, error=json.dumps(revert_json(error)))
 
     def _pending_only(self, row: OutboxWrite) -> bool:
         """Whether the write's call passes on the latest block: its id is then taken only in the pending state (by
         an earlier write in the pool or in the same batch), whose act the next rounds compare once it is mined."""
+        if row.signed_tx is not None:  # its signer's transaction, sent as it is: nothing to wait for
+            return False
         action = ACTIONS[row.action]
         call = self._ledger.contract.functions[action.function](*action.arguments(json.loads(row.body)))
         try:
@@ -362,6 +411,13 @@ class Submitter:
             return True
         except TransactionNotFound:
             return False
+
+
+def _queued(session: Session, signed: bool) -> list[OutboxWrite]:
+    """The queued writes their callers signed, or the others, oldest first: each round loads only its own."""
+    chosen = OutboxWrite.signed_tx.is_not(None) if signed else OutboxWrite.signed_tx.is_(None)
+    query = select(OutboxWrite).where(OutboxWrite.state == QUEUED, chosen).order_by(OutboxWrite.id)
+    return list(session.scalars(query))
 
 
 def _ids(rows: list[OutboxWrite]) -> str:

@@ -36,6 +36,9 @@ class Document(Base):
     added_at: Mapped[datetime] = mapped_column(UTCDateTime())
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
+    # The organisation that added it through the write gateway, the only one that may withdraw it; none for
+    # documents the operator added (the demo's, organisation profiles).
+    added_by_org: Mapped[str | None] = mapped_column(HASH)
 
 
 class OrganisationProfile(Base):

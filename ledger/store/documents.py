@@ -38,6 +38,7 @@ class DocumentRecord:
     added_at: datetime
     withdrawn_at: datetime | None
     withdrawal_reason: str | None
+    added_by_org: str | None = None  # the organisation that added it through the gateway; None for the operator
 
     @property
     def available(self) -> bool:
@@ -84,10 +85,13 @@ class DocumentStore:
         language: str | None = None,
         description: str | None = None,
         expected_sha256: str | None = None,
+        added_by: str | None = None,
     ) -> DocumentRecord:
         """Store a document; the same bytes again return the record already there (a withdrawn one stays so).
 
         With `expected_sha256` (e.g. the hash on chain), other bytes are refused with DocumentHashMismatchError.
+        `added_by` marks the organisation that added it (the only one that may withdraw it); a document already
+        there keeps its first mark.
         """
         sha256, size = self.files.put(content, expected_sha256)
         row = _row(session, sha256)
@@ -103,6 +107,7 @@ class DocumentStore:
             title=title,
             description=description,
             added_at=datetime.now(UTC),
+            added_by_org=as_sha256(added_by) if added_by is not None else None,
         )
         session.add(row)
         session.flush()
@@ -245,4 +250,5 @@ def _record(row: Document) -> DocumentRecord:
         row.added_at,
         row.withdrawn_at,
         row.withdrawal_reason,
+        row.added_by_org,
     )

@@ -53,5 +53,6 @@ class OutboxWrite(Base):
     nonce: Mapped[int | None] = mapped_column(BigInteger)
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)  # the decoded refusal as JSON {"name", "args"}
+    signed_tx: Mapped[str | None] = mapped_column(Text)  # a transaction its caller signed (0x-hex), sent unchanged
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

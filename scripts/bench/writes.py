@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -72,8 +72,8 @@ from ledger.errors import LedgerError  # noqa: E402
 from ledger.gateway.accept import WriteGateway  # noqa: E402
 from ledger.gateway.actions import PAYMENT, Action  # noqa: E402
 from ledger.gateway.bulk_accept import BulkAccept  # noqa: E402
+from ledger.gateway.contract_actions import ACCEPTANCE  # noqa: E402
 from ledger.gateway.outbox import CONFIRMED, FAILED, state_counts  # noqa: E402
-from ledger.gateway.registry import ACTIONS  # noqa: E402
 from ledger.gateway.submitter import DEFAULT_BATCH_SIZE, Submitter  # noqa: E402
 from ledger.settings import Settings  # noqa: E402
 from ledger.store.database import make_engine, upgrade_schema  # noqa: E402
@@ -88,20 +88,9 @@ TARGET_ACTIONS, TARGET_PER_S, TARGET_RATIO = 20_000, 2_000.0, 20.0
 MILESTONES_PER_CONTRACT = 64  # the ledger's MAX_MILESTONES
 PAYMENTS_PER_MILESTONE = 16
 MILESTONE_AMOUNT = 1_000_000  # fen; each payment pays 1
-SINGLE_SOURCE, DELIVERY, ACCEPTANCE = 1, 0, 1
+SINGLE_SOURCE, DELIVERY, ACCEPTED = 1, 0, 1  # the method and the milestone kinds, as the contract numbers them
 PREFIX = "ocds-wb0001"
 BUDGET_CODE = "2026-WRITES-BENCH"
-
-
-def _acceptance_arguments(body: Mapping[str, Any]) -> tuple[Any, ...]:
-    """recordMilestone(processId, milestoneId, Acceptance, reportHash) from an acceptance body."""
-    report = bytes.fromhex(str(body["report_sha256"]).removeprefix("0x"))
-    return process_id_of(str(body["ocid"])), bytes.fromhex(str(body["milestone_id"])[2:]), ACCEPTANCE, report
-
-
-# The gateway's milestone acceptance, as this benchmark writes it: the gateway's own list of actions (the
-# registry) gains it for the run, if the registry has none of its own under this name.
-BENCH_ACCEPTANCE = Action("bench_milestone_acceptance", "purchaser", "recordMilestone", _acceptance_arguments)
 
 
 @dataclass(frozen=True)
@@ -186,7 +175,7 @@ def plan(actions: int, naive: int) -> Plan:
                 ocid, milestone = next(acceptances)
                 body = {"ocid": ocid, "milestone_id": "0x" + milestone.hex(),
                         "report_sha256": "0x" + document(f"acceptance {ocid} {milestone.hex()}").hex()}  # fmt: skip
-                writes.append(Write(PURCHASER, BENCH_ACCEPTANCE, body))
+                writes.append(Write(PURCHASER, ACCEPTANCE, body))
         return writes
 
     return Plan(to_accept, to_pay, mix(actions, "gateway"), mix(naive, "naive"))
@@ -247,7 +236,7 @@ def seed(settings: Settings, ledger: LedgerContract, the_plan: Plan, status: Cal
     )
     paid = {ocid for ocid, _ in the_plan.to_pay}
     s.phase("acceptances", [(PURCHASER.account, f"accept{len(ids)}", [e["recordMilestone"](process_id_of(ocid), m,
-             ACCEPTANCE, document(f"acceptance {m.hex()}")) for m in ids]) for ocid, ids in milestones.items()
+             ACCEPTED, document(f"acceptance {m.hex()}")) for m in ids]) for ocid, ids in milestones.items()
              if ocid in paid])  # fmt: skip
     return s.transactions
 
@@ -266,7 +255,7 @@ def gateway_run(
     bulk = BulkAccept(WriteGateway(ledger, Keystores.from_settings(settings)))
     # The submitter in a process of its own, as `procledger submit --follow` runs beside the API's workers: in a
     # thread it would share one interpreter lock with the accepting side.
-    context = multiprocessing.get_context("fork")  # the child inherits the registry with the bench's acceptance
+    context = multiprocessing.get_context("fork")
     stop = context.Event()
     submitter = context.Process(target=_submit, args=(settings, options.batch_size, options.poll, stop), daemon=True)
     accepted_task = progress.add_task("gateway: accepted", total=len(writes))
@@ -361,7 +350,6 @@ def events_since(ledger: LedgerContract, block: int) -> dict[str, int]:
 def run(options: argparse.Namespace, console: Console) -> dict[str, Any]:
     """Seed, then the gateway run and the naive run; the result record."""
     the_plan = plan(options.actions, options.naive_actions)
-    ACTIONS.setdefault(BENCH_ACCEPTANCE.name, BENCH_ACCEPTANCE)
     seconds: dict[str, float] = {}
     load: dict[str, float] = {}  # the 1-minute load average before each run: other work on the machine
     with tempfile.TemporaryDirectory(prefix="writes-bench-") as scratch:

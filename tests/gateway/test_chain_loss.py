@@ -14,11 +14,10 @@ import pytest
 
 from ledger.chain.client import rpc_call
 from ledger.gateway.actions import PAYMENT
+from ledger.gateway.contract_actions import ACCEPTANCE as ACCEPTANCE_ACTION
 from ledger.gateway.outbox import CONFIRMED, INCLUDED, WriteView
-from ledger.gateway.registry import ACTIONS
 from tests.conftest import fresh_database
 from tests.gateway.workload import (
-    ACCEPTANCE_ACTION,
     GatewayChain,
     accept,
     acceptance_body,
@@ -38,8 +37,7 @@ from tests.gateway.workload import (
 
 
 @pytest.fixture
-def chain(tmp_path: Path, built: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[GatewayChain]:
-    monkeypatch.setitem(ACTIONS, ACCEPTANCE_ACTION.name, ACCEPTANCE_ACTION)
+def chain(tmp_path: Path, built: None) -> Iterator[GatewayChain]:
     with fresh_database("sqlite", tmp_path) as url, gateway_chain(settings_for(tmp_path, url)) as chain:
         seed_contracts(chain, processes=2, milestones=6, accepted=3)
         yield chain

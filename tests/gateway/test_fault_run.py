@@ -27,12 +27,11 @@ import requests
 
 from ledger.chain.client import connect, rpc_call
 from ledger.gateway.actions import PAYMENT
+from ledger.gateway.contract_actions import ACCEPTANCE as ACCEPTANCE_ACTION
 from ledger.gateway.outbox import CONFIRMED, WriteView
-from ledger.gateway.registry import ACTIONS
 from ledger.gateway.submitter import Submitter
 from tests.conftest import fresh_database
 from tests.gateway.workload import (
-    ACCEPTANCE_ACTION,
     GatewayChain,
     accept,
     acceptance_body,
@@ -100,8 +99,7 @@ def _drop(handler: BaseHTTPRequestHandler) -> None:
 
 
 @pytest.fixture
-def chain(tmp_path: Path, built: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[GatewayChain]:
-    monkeypatch.setitem(ACTIONS, ACCEPTANCE_ACTION.name, ACCEPTANCE_ACTION)
+def chain(tmp_path: Path, built: None) -> Iterator[GatewayChain]:
     with fresh_database("postgresql", tmp_path) as url, gateway_chain(settings_for(tmp_path, url)) as chain:
         seed_contracts(chain, processes=PROCESSES, milestones=MILESTONES, accepted=PAYABLE)
         yield chain

@@ -1,7 +1,8 @@
 """What the durability tests share: a real anvil with the ledger, the demo organisations' keystores and an outbox
 database; contracts seeded cheaply in `multicall`s (many processes, each with delivered milestones, some accepted);
-writes of two kinds (payments by the finance bureau, milestone acceptances by the purchaser) accepted through the
-gateway's own `WriteGateway.accept`; and the count, from the chain's events, of how often each write's act is there.
+writes of two kinds, the gateway's own PAYMENT (finance bureau) and ACCEPTANCE (purchaser) actions, accepted through
+`WriteGateway.accept` as the API does; and the count, from the chain's events, of how often each write's act is
+there.
 """
 
 from __future__ import annotations
@@ -54,18 +55,6 @@ from tests.helpers import PROJECT_DIR, free_port
 MILESTONE_AMOUNT = 1_000
 CALLS_PER_MULTICALL = 60  # a delivery costs ~40k gas: far below the block gas limit
 DOC = hashlib.sha256(b"durability test document").digest()
-
-
-def _acceptance_arguments(body: Mapping[str, Any]) -> tuple[Any, ...]:
-    return (
-        process_id_of(str(body["ocid"])), reference(str(body["milestone"])), ACCEPTANCE,
-        bytes.fromhex(str(body["report_sha256"]).removeprefix("0x")),
-    )  # fmt: skip
-
-
-# The purchaser accepts a delivered milestone. Main has no acceptance endpoint yet (the "roles" work adds one): this
-# test-side action goes through the same outbox and submitter, registered in ACTIONS by the tests that use it.
-ACCEPTANCE_ACTION = Action("test_milestone_acceptance", "purchaser", "recordMilestone", _acceptance_arguments)
 
 
 @dataclass
@@ -164,7 +153,8 @@ def payment_body(chain: GatewayChain, ocid: str, milestone: int, ref: str, amoun
 def acceptance_body(ocid: str, milestone: int) -> dict[str, Any]:
     """The purchaser's acceptance of a delivered milestone of a seeded process."""
     name = milestone_name(ocid, milestone)
-    return {"ocid": ocid, "milestone": name, "report_sha256": "0x" + hashlib.sha256(name.encode()).hexdigest()}
+    return {"ocid": ocid, "milestone_id": "0x" + reference(name).hex(),
+            "report_sha256": "0x" + hashlib.sha256(name.encode()).hexdigest()}  # fmt: skip
 
 
 FINANCE_ORG, PURCHASER_ORG = as_org_id(FINANCE.org_id), as_org_id(PURCHASER.org_id)
@@ -185,7 +175,7 @@ def act_key(action: str, body: Mapping[str, Any]) -> tuple[str, bytes, bytes]:
     process = process_id_of(str(body["ocid"]))
     if action == PAYMENT.name:
         return "PaymentRecorded", process, payment_id_of(str(body["payment_ref"]))
-    return "MilestoneAccepted", process, reference(str(body["milestone"]))
+    return "MilestoneAccepted", process, bytes.fromhex(str(body["milestone_id"]).removeprefix("0x"))
 
 
 def acts_on_chain(ledger: LedgerContract) -> Counter[tuple[str, bytes, bytes]]:
