@@ -72,11 +72,12 @@ from ledger.gateway.outbox import (
 from ledger.gateway.receipts import mined_of
 from ledger.gateway.reconciler import ChainWatch
 from ledger.gateway.registry import ACTIONS
-from ledger.gateway.signed_calls import decode_signed_call, nonce_used_elsewhere, nonce_used_error
+from ledger.gateway.signed_calls import decode_signed_call, node_refusal_error, nonce_used_elsewhere, nonce_used_error
 from ledger.gateway.supplier_actions import RELAYER_KEYSTORE
 from ledger.store.gateway_models import OutboxWrite
 
 log = logging.getLogger(__name__)
+NODE_REFUSALS_BEFORE_FAILING = 3  # a caller-signed transaction the node refused this many times in a row fails
 DEFAULT_BATCH_SIZE = 100  # writes per multicall; see PROCLEDGER_BATCH_SIZE and scripts/bench/writes.py
 
 
@@ -103,6 +104,7 @@ class Submitter:
         self._batch_size = batch_size
         self._calldata = CalldataEncoder(ledger.contract)
         self._alone: set[int] = set()  # writes whose batch reverted once mined: each is sent on its own next
+        self._refusals: dict[int, int] = {}  # caller-signed writes the node refused to take, by write id
         self._watch = ChainWatch(self._w3, watch_depth)
 
     def run_once(self) -> int:
@@ -174,10 +176,25 @@ class Submitter:
         for row, raw in ready:
             try:
                 self._w3.eth.send_raw_transaction(raw)
-            except (LedgerError, OSError, ValueError, Web3RPCError) as error:  # e.g. "nonce too low" when it is
-                # mined already: _follow finds its receipt, or queues it again
+                self._refusals.pop(row.id, None)
+            except Web3RPCError as error:  # the node answered no (e.g. the account can no longer pay its gas)
+                log.warning("submitter: the node refused signed write %s: %s", row.id, error)
+                failed += self._refused_by_node(row, error)
+            except (LedgerError, OSError, ValueError) as error:  # transport: _follow finds it, or queues it again
                 log.warning("submitter: sending signed write %s failed: %s", row.id, error)
         return failed + len(ready)
+
+    def _refused_by_node(self, row: OutboxWrite, error: Web3RPCError) -> int:
+        """Count the node's refusal of a caller-signed write; at the limit it fails, saying why. The gateway cannot
+        change what the caller signed, so sending the same bytes again forever would never end."""
+        refusals = self._refusals.get(row.id, 0) + 1
+        self._refusals[row.id] = refusals
+        if refusals < NODE_REFUSALS_BEFORE_FAILING:
+            return 0
+        del self._refusals[row.id]
+        call = decode_signed_call(str(row.signed_tx), ACTIONS[row.action].function)
+        mark(row, FAILED, error=json.dumps(node_refusal_error(call, error, refusals)))
+        return 1
 
     def _send(self, session: Session) -> int:
         """Sign the queued writes in batches of one signing keystore; each batch's hash is committed, then it is
