@@ -23,10 +23,12 @@ console = Console(stderr=True)
 
 
 def build_submitter(settings: Settings, w3: Web3, engine: Engine) -> Submitter:
-    """The submitter over this database and chain; a write not seen by the node for 3 receipt timeouts is resent."""
+    """The submitter over this database and chain; a write not seen by the node for 3 receipt timeouts is resent,
+    and writes in blocks the chain lost (up to the deepest reorganisation the indexer takes) are looked up again."""
     return Submitter(
         engine, open_ledger(settings, w3), Keystores.from_settings(settings), settings.confirmations,
         resend_after=3 * settings.tx_timeout, batch_size=settings.batch_size,
+        watch_depth=settings.max_reorg_depth,
     )  # fmt: skip
 
 

@@ -16,16 +16,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from api.auth import CallerDep, GatewayDep, role_required
-from api.chain_calls import waiting_on_chain
 from api.deps import SessionDep
 from api.schemas import ErrorOut
 from api.schemas_supplier_writes import BidCommitmentIn, SignedTransactionIn
 from api.schemas_writes import WriteOut
-from api.write_routes import IdempotencyKey, write_out
+from api.write_routes import IdempotencyKey, accept_write, add_write_route, write_responses
 from ledger.errors import RoleRequiredError
-from ledger.gateway.accept import WriteGateway
 from ledger.gateway.access import Caller, require_role
-from ledger.gateway.actions import Action
 from ledger.gateway.supplier_actions import (
     BID_COMMITMENT,
     BID_REVEAL,
@@ -38,18 +35,9 @@ from ledger.gateway.supplier_actions import (
 router = APIRouter(tags=["supplier writes"])
 
 
-def _responses(refusal: str) -> dict[int | str, dict[str, Any]]:
-    return {
-        200: {"model": WriteOut, "description": "the same Idempotency-Key and body again: the write accepted first"},
-        401: {"model": ErrorOut, "description": "no API token, or one not issued or revoked"},
-        403: {"model": ErrorOut, "description": "the token's organisation is not a supplier, or " + refusal},
-        409: {
-            "model": ErrorOut,
-            "description": "the contract refuses it (`revert` holds the decoded error; nothing is queued), or the "
-            "Idempotency-Key was used with another body",
-        },
+def _responses(forbidden: str) -> dict[int | str, dict[str, Any]]:
+    return write_responses(SUPPLIER, "the token's organisation is not a supplier, or " + forbidden) | {
         422: {"model": ErrorOut, "description": "a malformed body, or a signed transaction that cannot be relayed"},
-        429: {"model": ErrorOut, "description": "over PROCLEDGER_WRITE_RATE for this token; see Retry-After"},
         503: {"model": ErrorOut, "description": "the chain does not answer, or the relayer has no keystore"},
     }
 
@@ -70,14 +58,6 @@ def _supplier_even_suspended(what: str) -> Any:
         return caller
 
     return Depends(check)
-
-
-async def _accept(
-    request: Request, gateway: WriteGateway, session: SessionDep, caller: Caller, action: Action, body: dict[str, Any],
-    key: str,
-) -> JSONResponse:  # fmt: skip
-    view, created = await waiting_on_chain(request, lambda: gateway.accept(session, caller.org_id, action, body, key))
-    return JSONResponse(write_out(view).model_dump(mode="json"), status_code=202 if created else 200)
 
 
 @router.post(
@@ -102,60 +82,28 @@ async def relay_bid_commitment(
             f"POST /bids/commitments relays bids of the token's own organisation {caller.org_id}; this one is "
             f"{bid.bidder_org}'s"
         )
-    return await _accept(request, gateway, session, caller, BID_COMMITMENT, bid.model_dump(), key)
+    return await accept_write(request, gateway, session, caller, BID_COMMITMENT, bid.model_dump(), key)
 
 
-@router.post("/bids/reveals", status_code=202, response_model=WriteOut, responses=_SIGNED)
-async def relay_bid_reveal(
-    signed: SignedTransactionIn,
-    key: IdempotencyKey,
-    caller: Annotated[Caller, _supplier_even_suspended("POST /bids/reveals")],
-    gateway: GatewayDep,
-    session: SessionDep,
-    request: Request,
-) -> JSONResponse:
-    """Reveal your organisation's sealed bid (`revealBid`, signed by your account) between the bid and the reveal
-    deadlines."""
-    return await _accept(request, gateway, session, caller, BID_REVEAL, signed.model_dump(), key)
-
-
-@router.post("/bids/signature-cancellations", status_code=202, response_model=WriteOut, responses=_SIGNED)
-async def relay_bid_signature_cancellation(
-    signed: SignedTransactionIn,
-    key: IdempotencyKey,
-    caller: Annotated[Caller, _supplier_even_suspended("POST /bids/signature-cancellations")],
-    gateway: GatewayDep,
-    session: SessionDep,
-    request: Request,
-) -> JSONResponse:
-    """Void every bid signature of your organisation not relayed yet (`cancelBidSignatures`, signed by your
-    account): the bid's nonce moves on."""
-    return await _accept(request, gateway, session, caller, BID_SIGNATURE_CANCELLATION, signed.model_dump(), key)
-
-
-@router.post("/deliveries", status_code=202, response_model=WriteOut, responses=_SIGNED)
-async def relay_delivery(
-    signed: SignedTransactionIn,
-    key: IdempotencyKey,
-    caller: Annotated[Caller, _supplier_even_suspended("POST /deliveries")],
-    gateway: GatewayDep,
-    session: SessionDep,
-    request: Request,
-) -> JSONResponse:
-    """Record the delivery of a contract milestone (`recordMilestone` with kind 0, Delivery, signed by your
-    account); the purchaser then accepts it."""
-    return await _accept(request, gateway, session, caller, DELIVERY, signed.model_dump(), key)
-
-
-@router.post("/complaints", status_code=202, response_model=WriteOut, responses=_SIGNED)
-async def relay_complaint(
-    signed: SignedTransactionIn,
-    key: IdempotencyKey,
-    caller: Annotated[Caller, _supplier_even_suspended("POST /complaints")],
-    gateway: GatewayDep,
-    session: SessionDep,
-    request: Request,
-) -> JSONResponse:
-    """File a complaint about a process (`fileComplaint`, signed by your account); award and signing pause until
-    the finance bureau resolves it."""
-    return await _accept(request, gateway, session, caller, COMPLAINT, signed.model_dump(), key)
+# The acts a supplier's own account signs, relayed unchanged: (path, action, summary, what it does).
+_SIGNED_ACTS = (
+    ("/bids/reveals", BID_REVEAL, "Reveal your sealed bid",
+     "Reveal your organisation's sealed bid (`revealBid`, signed by your account) between the bid and the reveal "
+     "deadlines."),
+    ("/bids/signature-cancellations", BID_SIGNATURE_CANCELLATION, "Void your bid signatures not relayed yet",
+     "Void every bid signature of your organisation not relayed yet (`cancelBidSignatures`, signed by your "
+     "account): the bid's nonce moves on."),
+    ("/deliveries", DELIVERY, "Record a milestone's delivery",
+     "Record the delivery of a contract milestone (`recordMilestone` with kind 0, Delivery, signed by your "
+     "account); the purchaser then accepts it."),
+    ("/complaints", COMPLAINT, "File a complaint",
+     "File a complaint about a process (`fileComplaint`, signed by your account); award and signing pause until "
+     "the finance bureau resolves it."),
+)  # fmt: skip
+for path, action, summary, what in _SIGNED_ACTS:
+    add_write_route(
+        router, path, action, SignedTransactionIn, summary, caller=_supplier_even_suspended(f"POST {path}"),
+        responses=_SIGNED, description=what + " Post the transaction your account signed, as `signed_transaction`; "
+        "the gateway checks it is that call, on this ledger and chain, by an account of your organisation, "
+        "simulates it, and sends it unchanged.",
+    )  # fmt: skip

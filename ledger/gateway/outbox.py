@@ -111,6 +111,12 @@ def writes_on_their_way(session: Session, org_id: str, actions: Collection[str])
     return list(session.scalars(query.order_by(OutboxWrite.id)))
 
 
+def writes_confirmed_since(session: Session, block_number: int) -> list[OutboxWrite]:
+    """Confirmed writes recorded in block `block_number` or later, oldest first (for the reconciler to look up)."""
+    query = select(OutboxWrite).where(OutboxWrite.state == CONFIRMED, OutboxWrite.block_number >= block_number)
+    return list(session.scalars(query.order_by(OutboxWrite.id)))
+
+
 def state_counts(session: Session) -> dict[str, int]:
     """How many writes are in each state, by state name."""
     query = select(OutboxWrite.state, func.count()).group_by(OutboxWrite.state).order_by(OutboxWrite.state)

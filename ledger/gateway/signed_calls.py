@@ -182,3 +182,12 @@ def nonce_used_elsewhere(w3: Web3, call: SignedCall) -> bool:
 def nonce_used_error(call: SignedCall) -> dict[str, Any]:
     """The failure recorded for a signed transaction whose nonce another transaction of its account took."""
     return {"name": "TransactionNonceUsed", "args": {"account": call.sender, "nonce": call.nonce}}
+
+
+def node_refusal_error(call: SignedCall, error: Exception, refusals: int) -> dict[str, Any]:
+    """The failure recorded for a signed transaction the node kept refusing (e.g. its account cannot pay the gas
+    any more): the supplier must sign a new one."""
+    return {
+        "name": "TransactionRefusedByNode",
+        "args": {"account": call.sender, "nonce": call.nonce, "refusals": refusals, "reason": str(error)},
+    }

@@ -6,7 +6,9 @@ again with `…AlreadyRecorded`; a write without one changes a stage or state th
 contract refuses it again too. A transaction's hash is committed to the outbox before it is sent, so a crash at
 any point leaves a write either queued (sent again) or submitted with a hash to look up. A write whose
 transaction the node no longer knows (dropped, or lost in a chain restart or reorg) is queued again; if its
-resend is refused while one of its own earlier transactions is on chain, that one counts.
+resend is refused, the act recorded under its id counts when it is the same act (evidence.py), or else one of its
+own earlier transactions on chain. The chain watch (reconciler.py) notices a chain that lost blocks the last round
+saw, so writes confirmed there are looked up again too.
 
 A supplier's writes are signed with no key of the supplier's: a relayed bid commitment with the relayer keystore's
 key, and a transaction the supplier signed itself is sent as it is (ledger.gateway.signed_calls); its hash is
@@ -38,21 +40,23 @@ import time
 from datetime import UTC, datetime
 
 from eth_account.signers.local import LocalAccount
+from eth_utils.address import to_checksum_address
 from hexbytes import HexBytes
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
-from web3.exceptions import TransactionNotFound, Web3RPCError
+from web3.exceptions import ContractLogicError, TransactionNotFound, Web3Exception, Web3RPCError
 from web3.types import TxReceipt
 
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.reverts import revert_json
-from ledger.chain.sender import PreparedTransaction, TransactionSender, replay_revert
+from ledger.chain.sender import PreparedTransaction, TransactionSender, replay_revert, revert_bytes
 from ledger.errors import ContractRevertError, LedgerError
 from ledger.gateway.actions import RELAYER
 from ledger.gateway.anchor_batches import close_due_batches
 from ledger.gateway.batches import first_refusal, plan_batches, ran_out_of_gas, simulate
 from ledger.gateway.calldata import CalldataEncoder
+from ledger.gateway.evidence import RecordedAct, can_compare, recorded_act
 from ledger.gateway.gas import GasBook
 from ledger.gateway.outbox import (
     CONFIRMED,
@@ -64,15 +68,18 @@ from ledger.gateway.outbox import (
     record_sent,
     sent_hashes,
     state_counts,
+    writes_confirmed_since,
     writes_in,
 )
 from ledger.gateway.receipts import mined_of
+from ledger.gateway.reconciler import ChainWatch
 from ledger.gateway.registry import ACTIONS
-from ledger.gateway.signed_calls import decode_signed_call, nonce_used_elsewhere, nonce_used_error
+from ledger.gateway.signed_calls import decode_signed_call, node_refusal_error, nonce_used_elsewhere, nonce_used_error
 from ledger.gateway.supplier_actions import RELAYER_KEYSTORE
 from ledger.store.gateway_models import OutboxWrite
 
 log = logging.getLogger(__name__)
+NODE_REFUSALS_BEFORE_FAILING = 3  # a caller-signed transaction the node refused this many times in a row fails
 DEFAULT_BATCH_SIZE = 100  # writes per multicall; see PROCLEDGER_BATCH_SIZE and scripts/bench/writes.py
 
 
@@ -87,6 +94,7 @@ class Submitter:
         confirmations: int,
         resend_after: float,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        watch_depth: int = 64,
     ) -> None:
         self._engine = engine
         self._ledger = ledger
@@ -99,11 +107,16 @@ class Submitter:
         self._calldata = CalldataEncoder(ledger.contract)
         self._alone: set[int] = set()  # writes whose batch reverted once mined: each is sent on its own next
         self._gas: GasBook | None = None  # batches' gas limits, learned per kind of write (ledger.gateway.gas)
+        self._refusals: dict[int, int] = {}  # caller-signed writes the node refused to take, by write id
+        self._watch = ChainWatch(self._w3, watch_depth)
 
     def run_once(self) -> int:
         """Follow sent writes, then send queued ones; returns how many writes changed state."""
         with Session(self._engine) as session:
-            changed = self._follow(session)
+            seen = self._watch.observe()
+            if seen.changed_from is not None:
+                self._recheck_confirmed(session, seen.changed_from)
+            changed = self._follow(session, seen.head)
             session.commit()
             changed += close_due_batches(session)  # document batches whose interval passed: their writes queue
             session.commit()
@@ -111,7 +124,11 @@ class Submitter:
             session.commit()
         # A session of its own, its rows not expired by the commit of each batch: only this round changes them.
         with Session(self._engine, expire_on_commit=False) as session:
-            changed += self._send(session)
+            try:
+                changed += self._send(session)
+            except BaseException:  # nonces were taken for transactions never sent: ask the node again next round
+                self._forget_nonces()
+                raise
             session.commit()
         return changed
 
@@ -120,7 +137,8 @@ class Submitter:
         while not stop.is_set():
             try:
                 self.run_once()
-            except (LedgerError, OSError) as error:  # OSError: the node's connection dropped (requests raises it)
+            except (LedgerError, OSError, Web3Exception) as error:  # OSError: the connection dropped (requests
+                # raises it); Web3Exception: the node answered with an error or with something not JSON-RPC
                 log.warning("submitter: %s; trying again", error)
             stop.wait(poll_interval)
 
@@ -161,10 +179,25 @@ class Submitter:
         for row, raw in ready:
             try:
                 self._w3.eth.send_raw_transaction(raw)
-            except (LedgerError, OSError, ValueError, Web3RPCError) as error:  # e.g. "nonce too low" when it is
-                # mined already: _follow finds its receipt, or queues it again
+                self._refusals.pop(row.id, None)
+            except Web3RPCError as error:  # the node answered no (e.g. the account can no longer pay its gas)
+                log.warning("submitter: the node refused signed write %s: %s", row.id, error)
+                failed += self._refused_by_node(row, error)
+            except (LedgerError, OSError, ValueError) as error:  # transport: _follow finds it, or queues it again
                 log.warning("submitter: sending signed write %s failed: %s", row.id, error)
         return failed + len(ready)
+
+    def _refused_by_node(self, row: OutboxWrite, error: Web3RPCError) -> int:
+        """Count the node's refusal of a caller-signed write; at the limit it fails, saying why. The gateway cannot
+        change what the caller signed, so sending the same bytes again forever would never end."""
+        refusals = self._refusals.get(row.id, 0) + 1
+        self._refusals[row.id] = refusals
+        if refusals < NODE_REFUSALS_BEFORE_FAILING:
+            return 0
+        del self._refusals[row.id]
+        call = decode_signed_call(str(row.signed_tx), ACTIONS[row.action].function)
+        mark(row, FAILED, error=json.dumps(node_refusal_error(call, error, refusals)))
+        return 1
 
     def _send(self, session: Session) -> int:
         """Sign the queued writes in batches of one signing keystore; each batch's hash is committed, then it is
@@ -256,20 +289,37 @@ class Submitter:
         action = ACTIONS[row.action]
         return self._calldata.encode(action.function, action.arguments(json.loads(row.body)))
 
-    def _follow(self, session: Session) -> int:
-        """Look up every sent transaction once (a batch's writes share one), and move its writes on."""
+    def _forget_nonces(self) -> None:
+        for sender in self._senders.values():
+            sender.forget_nonce()
+
+    def _recheck_confirmed(self, session: Session, from_block: int) -> None:
+        """The chain may have lost blocks from `from_block` on: confirmed writes there whose transaction is not
+        where it was go back to included, for `_follow` to find again or send again."""
+        self._forget_nonces()  # the accounts' nonces on chain may be lower now
+        by_hash: dict[str, list[OutboxWrite]] = {}  # a batch's writes share one transaction
+        for row in writes_confirmed_since(session, from_block):
+            by_hash.setdefault(str(row.tx_hash), []).append(row)
+        for rows, mined in zip(by_hash.values(), mined_of(self._w3, list(by_hash)), strict=True):
+            for row in rows:
+                if mined is None or not mined.succeeded or mined.block_number != row.block_number:
+                    log.info("submitter: confirmed write %s is not in block %s any more", row.id, row.block_number)
+                    mark(row, INCLUDED)
+
+    def _follow(self, session: Session, head: int) -> int:
+        """Look up every sent transaction once (a batch's writes share one), and move its writes on; confirmations
+        count against `head`, the head this round observed."""
         rows = writes_in(session, SUBMITTED, INCLUDED)
         if not rows:
             return 0
         by_hash: dict[str, list[OutboxWrite]] = {}
         for row in rows:
             by_hash.setdefault(str(row.tx_hash), []).append(row)
-        head = self._w3.eth.block_number
         changed = 0
         for tx_hash, mined in zip(by_hash, mined_of(self._w3, list(by_hash)), strict=True):
             sent = by_hash[tx_hash]
             if mined is None:
-                changed += self._lost(sent)
+                changed += self._lost(sent, head)
             elif mined.succeeded:
                 changed += sum(self._advance(row, mined.block_number, head) for row in sent)
             elif len(sent) > 1:
@@ -301,24 +351,68 @@ class Submitter:
             mark(row, CONFIRMED)
         return int((row.state, row.block_number) != before)
 
-    def _lost(self, rows: list[OutboxWrite]) -> int:
-        """Sent writes (one transaction) without a receipt: included ones were reorganised away; submitted ones may
-        still be pending."""
+    def _lost(self, rows: list[OutboxWrite], head: int) -> int:
+        """Sent writes (one transaction) without a receipt: still pending, recorded by a transaction whose receipt
+        the node does not serve, or gone (dropped, or lost in a reorg or chain restart) and queued again."""
         tx_hash = str(rows[0].tx_hash)
-        if all(row.state == SUBMITTED for row in rows):
-            if self._node_knows(tx_hash):
+        waited = (datetime.now(UTC) - max(row.updated_at for row in rows)).total_seconds()
+        if self._node_knows(tx_hash):
+            if any(row.state == INCLUDED for row in rows):  # a reorganisation put it back among the pending ones
+                for row in rows:
+                    mark(row, SUBMITTED, block_number=None)
+                return len(rows)
+            if waited < self._resend_after or not self._behind_a_nonce_gap(rows[0]):
                 return 0
-            waited = (datetime.now(UTC) - max(row.updated_at for row in rows)).total_seconds()
-            if waited < self._resend_after:
-                return 0
-        log.info("submitter: writes %s (%s) are not on chain any more; sending them again", _ids(rows), tx_hash)
-        if rows[0].signed_tx is None:  # a caller-signed transaction keeps its own nonce (and is never batched)
-            self._sender(self._keystore_of(rows[0])).forget_nonce()
+        elif all(row.state == SUBMITTED for row in rows) and waited < self._resend_after:
+            return 0
+        gone = []
+        changed = 0
         for row in rows:
-            mark(row, QUEUED, block_number=None)
-        return len(rows)
+            act = self._recorded(row)
+            if act is None:
+                gone.append(row)
+            else:
+                changed += self._include(row, act, head)
+        if gone:
+            log.info("submitter: writes %s (%s) are not on chain any more; sending them again", _ids(gone), tx_hash)
+            if gone[0].signed_tx is None:  # a caller-signed transaction keeps its own nonce (and is never batched)
+                self._sender(self._keystore_of(gone[0])).forget_nonce()
+            for row in gone:
+                mark(row, QUEUED, block_number=None)
+        return changed + len(gone)
+
+    def _behind_a_nonce_gap(self, row: OutboxWrite) -> bool:
+        """Whether the node holds the write's transaction but cannot mine it: its nonce is past the account's next
+        one (the chain went back to an older state after the nonce was taken), so it waits for nonces never sent."""
+        if row.signed_tx is not None:  # its signer's own nonce: sending the same bytes again cannot help
+            return False
+        return row.nonce is not None and row.nonce > self._w3.eth.get_transaction_count(
+            to_checksum_address(row.signer), "pending"
+        )
+
+    def _include(self, row: OutboxWrite, act: RecordedAct, head: int) -> int:
+        """`row`'s act is on chain in `act`'s transaction: included there, and confirmed once deep enough."""
+        before = (row.state, row.tx_hash, row.block_number)
+        if before != (INCLUDED, act.tx_hash, act.block_number):
+            mark(row, INCLUDED, tx_hash=act.tx_hash, block_number=act.block_number)
+        if head - act.block_number >= self._confirmations:
+            mark(row, CONFIRMED)
+        return int((row.state, row.tx_hash, row.block_number) != before)
+
+    def _recorded(self, row: OutboxWrite) -> RecordedAct | None:
+        """The act on chain under this write's id, if it is the very act the write asked for."""
+        action = ACTIONS[row.action]
+        if row.signed_tx is not None or not can_compare(action.function):
+            return None
+        arguments = action.arguments(json.loads(row.body))
+        return recorded_act(self._ledger, action.function, arguments, row.org_id)
 
     def _refused(self, row: OutboxWrite, error: ContractRevertError) -> None:
+        already_recorded = error.error_name.endswith("AlreadyRecorded")
+        act = self._recorded(row) if already_recorded else None  # the same act, whichever transaction recorded it
+        if act is not None:
+            mark(row, INCLUDED, tx_hash=act.tx_hash, block_number=act.block_number)
+            return
         # One of its own earlier sends may be what recorded it, whatever the resend is refused with: an id reused
         # is `…AlreadyRecorded`, a stage change done already is a wrong stage (e.g. a second cancellation), and a
         # relayed bid's used nonce is BidNonceMismatch.
@@ -327,7 +421,26 @@ class Submitter:
             if receipt is not None and receipt["status"] == 1:
                 mark(row, INCLUDED, tx_hash=tx_hash, block_number=receipt["blockNumber"])
                 return
+        if already_recorded and self._pending_only(row):  # another write of the same id is on its way
+            log.info("submitter: write %s waits: its id is taken only among pending transactions", row.id)
+            if row.state != QUEUED:
+                mark(row, QUEUED, block_number=None)
+            return
         mark(row, FAILED, error=json.dumps(revert_json(error)))
+
+    def _pending_only(self, row: OutboxWrite) -> bool:
+        """Whether the write's call passes on the latest block: its id is then taken only in the pending state (by
+        an earlier write in the pool or in the same batch), whose act the next rounds compare once it is mined."""
+        if row.signed_tx is not None:  # its signer's transaction, sent as it is: nothing to wait for
+            return False
+        action = ACTIONS[row.action]
+        call = self._ledger.contract.functions[action.function](*action.arguments(json.loads(row.body)))
+        try:
+            call.call({"from": to_checksum_address(row.signer)}, block_identifier="latest")
+        except ContractLogicError as refusal:
+            decoded = self._ledger.reverts.decode(revert_bytes(refusal), action.function)
+            return not decoded.error_name.endswith("AlreadyRecorded")
+        return True
 
     def _receipt(self, tx_hash: str) -> TxReceipt | None:
         try:

@@ -389,6 +389,24 @@ def test_a_signed_transaction_whose_nonce_another_took_fails_saying_so(gateway: 
     assert _complaints(gateway, ocid) == 1
 
 
+def test_a_signed_transaction_the_node_keeps_refusing_fails_saying_why(gateway: Gateway, api: TestClient) -> None:
+    ocid, token = _tender(gateway), gateway.tokens["supplier-a"]
+    supplier = gateway.account(SUPPLIER_A).address
+    write = api.post(
+        "/complaints", json={"signed_transaction": _complaint(gateway, ocid, "Q-BROKE")}, headers=_headers(token)
+    ).json()
+    balance = gateway.w3.eth.get_balance(supplier)
+    gateway.w3.provider.make_request("anvil_setBalance", [supplier, "0x0"])  # type: ignore[arg-type]
+    try:
+        gateway.settle()  # without a limit the same bytes would be sent again until the settle timeout
+    finally:
+        gateway.w3.provider.make_request("anvil_setBalance", [supplier, hex(balance)])  # type: ignore[arg-type]
+    done = api.get(f"/writes/{write['id']}", headers=_headers(token)).json()
+    assert done["state"] == "failed" and done["error"]["name"] == "TransactionRefusedByNode", done
+    assert done["error"]["args"]["account"] == supplier and done["error"]["args"]["refusals"] == 3
+    assert "fund" in done["error"]["args"]["reason"].lower() and _complaints(gateway, ocid) == 0
+
+
 def test_a_signed_transaction_refused_when_mined_fails_with_the_decoded_error(
     gateway: Gateway, api: TestClient
 ) -> None:
