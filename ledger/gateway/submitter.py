@@ -76,11 +76,11 @@ from ledger.gateway.reconciler import ChainWatch
 from ledger.gateway.registry import ACTIONS
 from ledger.gateway.signed_calls import decode_signed_call, node_refusal_error, nonce_used_elsewhere, nonce_used_error
 from ledger.gateway.supplier_actions import RELAYER_KEYSTORE
+from ledger.settings import DEFAULT_BATCH_SIZE
 from ledger.store.gateway_models import OutboxWrite
 
 log = logging.getLogger(__name__)
 NODE_REFUSALS_BEFORE_FAILING = 3  # a caller-signed transaction the node refused this many times in a row fails
-DEFAULT_BATCH_SIZE = 100  # writes per multicall; see PROCLEDGER_BATCH_SIZE and scripts/bench/writes.py
 
 
 class Submitter:

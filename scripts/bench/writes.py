@@ -75,8 +75,8 @@ from ledger.gateway.actions import PAYMENT, Action  # noqa: E402
 from ledger.gateway.bulk_accept import BulkAccept  # noqa: E402
 from ledger.gateway.contract_actions import ACCEPTANCE  # noqa: E402
 from ledger.gateway.outbox import CONFIRMED, FAILED, state_counts  # noqa: E402
-from ledger.gateway.submitter import DEFAULT_BATCH_SIZE, Submitter  # noqa: E402
-from ledger.settings import Settings  # noqa: E402
+from ledger.gateway.submitter import Submitter  # noqa: E402
+from ledger.settings import DEFAULT_BATCH_SIZE, Settings  # noqa: E402
 from ledger.store.database import make_engine, upgrade_schema  # noqa: E402
 from ledger.store.gateway_models import OutboxWrite  # noqa: E402
 from scripts.bench.city import Seeder  # noqa: E402
