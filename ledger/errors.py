@@ -282,3 +282,7 @@ def _show(value: Any) -> str:
     if isinstance(value, bytes):
         return "0x" + value.hex()
     return str(value)
+
+
+class OcdsError(LedgerError, ValueError):
+    """OCDS data that cannot be used as given: not JSON, not a package, or invalid against the schema."""

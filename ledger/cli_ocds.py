@@ -1,0 +1,49 @@
+"""`procledger ocds …`: the ledger in the Open Contracting Data Standard, and OCDS data checked against it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from ledger.errors import OcdsError
+from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
+
+ocds_app = typer.Typer(help="Publish the ledger as OCDS 1.1, and check or anchor existing OCDS publications.")
+console = Console(stderr=True)
+SHOWN_PROBLEMS = 20  # a broken package can break the schema thousands of times; the first ones say what is wrong
+
+
+@ocds_app.command("validate")
+def validate(
+    file: Annotated[Path, typer.Argument(help="a release package or record package (JSON)")],
+) -> None:
+    """Check a release or record package against the official OCDS 1.1.5 schema, offline."""
+    package = _load(file)
+    kind, schema_name = ("record", RECORD_PACKAGE) if "records" in package else ("release", RELEASE_PACKAGE)
+    found = list(problems(package, schema_name))
+    if found:
+        for problem in found[:SHOWN_PROBLEMS]:
+            console.print(f"  {problem}", markup=False, highlight=False)
+        more = f" (the first {SHOWN_PROBLEMS} are shown)" if len(found) > SHOWN_PROBLEMS else ""
+        raise OcdsError(
+            f"{file} is not a valid OCDS 1.1.5 {kind} package: {len(found)} problem{'' if len(found) == 1 else 's'}{more}"
+        )
+    count = len(package.get(f"{kind}s") or [])
+    console.print(f"{file}: a valid OCDS 1.1.5 {kind} package ({count} {kind}{'' if count == 1 else 's'})")
+
+
+def _load(file: Path) -> dict[str, Any]:
+    try:
+        with file.open("rb") as stream:
+            loaded = json.load(stream)
+    except OSError as error:
+        raise OcdsError(f"cannot read {file} ({error.strerror}); check the path") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise OcdsError(f"{file} is not JSON ({error}); an OCDS package is one JSON object") from None
+    if not isinstance(loaded, dict) or not ({"releases", "records"} & loaded.keys()):
+        raise OcdsError(f"{file} is not an OCDS package: expected a JSON object with `releases` or `records`")
+    return loaded
