@@ -50,6 +50,7 @@ class WriteOut(BaseModel):
     """A write the gateway accepted, and how far it has got."""
 
     id: int = Field(description="the write's id: GET /writes/{id} follows it")
+    org_id: str = Field(description="the organisation it is recorded for: the token's")
     action: str = Field(description="what it records, e.g. payment")
     state: str = Field(
         description="queued → submitted → included → confirmed, or failed; an anchor write is `batching` first, "

@@ -102,7 +102,7 @@ async def accept_write(
 def write_out(view: WriteView) -> WriteOut:
     """A write as the API shows it."""
     return WriteOut(
-        id=view.id, action=view.action, state=view.state, idempotency_key=view.idempotency_key, request=view.body,
-        tx_hash=view.tx_hash, block_number=view.block_number,
+        id=view.id, org_id=view.org_id, action=view.action, state=view.state, idempotency_key=view.idempotency_key,
+        request=view.body, tx_hash=view.tx_hash, block_number=view.block_number,
         error=RevertOut(**view.error) if view.error else None, created_at=view.created_at, updated_at=view.updated_at,
     )  # fmt: skip

@@ -8,7 +8,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated
 
@@ -27,10 +27,14 @@ from ledger.chain.setup import ensure_built, ensure_deployed, open_ledger
 from ledger.chain.toolchain import find_anvil, find_solc, link_bridge_for_ape
 from ledger.cli_accept import accept
 from ledger.cli_anchor import anchor
+from ledger.cli_audit_note import note
 from ledger.cli_bids import bid_app
+from ledger.cli_contract import amend_contract, complete, sign_contract, terminate
+from ledger.cli_finance import approve_budget, reinstate, resolve, suspend
 from ledger.cli_keys import keys_app
 from ledger.cli_ocds import ocds_app
 from ledger.cli_pay import pay
+from ledger.cli_process import amend_tender, award, cancel, evaluate, open_process, publish_tender
 from ledger.cli_proofs import proof_app
 from ledger.cli_submit import build_submitter, submit
 from ledger.cli_supplier_acts import complain, deliver
@@ -44,21 +48,31 @@ from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 
 app = typer.Typer(help="A blockchain-backed transparency ledger for public procurement.", no_args_is_help=True)
-app.add_typer(proof_app, name="proof")
-app.add_typer(keys_app, name="keys")
-app.add_typer(tokens_app, name="tokens")
-app.command("submit")(submit)
-app.command("pay")(pay)
-app.command("accept")(accept)
-app.command("anchor")(anchor)
-app.add_typer(bid_app, name="bid")
-app.command("complain")(complain)
-app.command("deliver")(deliver)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
-app.add_typer(verify_app, name="verify")
-app.add_typer(ocds_app, name="ocds")
-app.command()(audit)
+
+# `procledger --help` lists the commands by who uses them.
+OPERATOR, FINANCE, PURCHASER = "Operating the ledger", "Finance bureau", "Purchaser"
+SUPPLIER, AUDITOR, EVERYONE = "Supplier", "Auditor", "Any organisation, and anyone checking the record"
+commands: list[tuple[str, Callable[..., None], str]] = [
+    ("approve-budget", approve_budget, FINANCE), ("pay", pay, FINANCE), ("suspend", suspend, FINANCE),
+    ("reinstate", reinstate, FINANCE), ("resolve", resolve, FINANCE),
+    ("open-process", open_process, PURCHASER), ("publish-tender", publish_tender, PURCHASER),
+    ("amend-tender", amend_tender, PURCHASER), ("evaluate", evaluate, PURCHASER), ("award", award, PURCHASER),
+    ("cancel", cancel, PURCHASER), ("sign-contract", sign_contract, PURCHASER),
+    ("amend-contract", amend_contract, PURCHASER), ("accept", accept, PURCHASER),
+    ("terminate", terminate, PURCHASER), ("complete", complete, PURCHASER),
+    ("complain", complain, SUPPLIER), ("deliver", deliver, SUPPLIER),
+    ("note", note, AUDITOR), ("audit", audit, AUDITOR),
+    ("anchor", anchor, EVERYONE), ("submit", submit, OPERATOR),
+]  # fmt: skip
+for name, command, panel in commands:
+    app.command(name, rich_help_panel=panel)(command)
+for group, name, panel in [
+    (bid_app, "bid", SUPPLIER), (proof_app, "proof", EVERYONE), (verify_app, "verify", EVERYONE),
+    (ocds_app, "ocds", EVERYONE), (keys_app, "keys", OPERATOR), (tokens_app, "tokens", OPERATOR),
+]:  # fmt: skip
+    app.add_typer(group, name=name, rich_help_panel=panel)
 
 
 def main() -> None:
@@ -91,7 +105,7 @@ def _step(message: str) -> Iterator[None]:
         yield
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def config(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
 ) -> None:
@@ -106,7 +120,7 @@ def config(
     Console().print(table)
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def toolchain() -> None:
     """Show which compiler and chain binary are used, and expose the solc bridge to ape-solidity."""
     settings = _settings()
@@ -118,7 +132,7 @@ def toolchain() -> None:
         console.print(f"linked {linked} to the solc-js bridge, for `ape compile`")
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def build(
     force: Annotated[bool, typer.Option(help="compile even when the artifacts are current")] = False,
 ) -> None:
@@ -130,7 +144,7 @@ def build(
     console.print(f"artifacts {state}: {settings.artifacts_dir}")
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def chain() -> None:
     """Run the embedded anvil chain in the foreground, with its state kept in the data directory."""
     settings = _settings()
@@ -145,7 +159,7 @@ def chain() -> None:
     console.print("chain stopped; its state is saved")
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def deploy(
     force: Annotated[bool, typer.Option(help="deploy again even when a live deployment is recorded")] = False,
 ) -> None:
@@ -164,7 +178,7 @@ def deploy(
     console.print(f"recorded in {settings.deployment_file}")
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def seed() -> None:
     """Load the demo processes and their documents (skipping what is already on chain and in the store)."""
     settings = _settings()
@@ -179,7 +193,7 @@ def seed() -> None:
     show_demo_access(access, relayer_address(settings))
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def migrate() -> None:
     """Bring the database schema up to date."""
     settings = _settings()
@@ -220,7 +234,7 @@ def _catch_up_with_progress(indexer: Indexer) -> CatchUpResult:
         return indexer.catch_up(on_progress=report)
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def index(
     follow: Annotated[bool, typer.Option("--follow", help="keep following new blocks until Ctrl-C")] = False,
 ) -> None:
@@ -241,7 +255,7 @@ def _done(verb: str, result: CatchUpResult) -> str:
     return f"{verb} blocks {result.from_block}-{result.to_block}: {result.events} event(s)"
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def reindex() -> None:
     """Drop what was mirrored from this chain and rebuild it from the deployment block."""
     settings = _settings()
@@ -258,7 +272,7 @@ def reindex() -> None:
     console.print(_done("rebuilt", result))
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def serve(
     workers: Annotated[
         int | None, typer.Option(min=1, max=64, help="server processes (default PROCLEDGER_API_WORKERS, 1)")
@@ -290,7 +304,7 @@ def _serve(settings: Settings) -> None:
     )
 
 
-@app.command()
+@app.command(rich_help_panel=OPERATOR)
 def up() -> None:
     """Start everything: chain, contracts, demo data, indexer and API. Ctrl-C stops it all, keeping the data."""
     settings = _settings()

@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli_writes import AsOption, GatewayOption, TokenOption, UserWrite, milestone_id_of, record
+from ledger.cli_writes import (
+    AsOption,
+    Attachment,
+    GatewayOption,
+    TokenOption,
+    UserWrite,
+    fixed,
+    milestone_id_of,
+    record,
+)
 from ledger.gateway.contract_actions import ACCEPTANCE
 
 
@@ -29,7 +38,7 @@ def accept(
     milestone_id = milestone_id_of(milestone)
     write = UserWrite(
         ACCEPTANCE, "/acceptances", {"ocid": ocid, "milestone_id": milestone_id}, f"accept:{ocid}:{milestone_id}",
-        f"acceptance of milestone {milestone}", f"milestone id {milestone_id}", doc, "report_sha256",
-        f"Acceptance report: {milestone}",
+        f"acceptance of milestone {milestone}", fixed(f"milestone id {milestone_id}"),
+        (Attachment(doc, "report_sha256", f"Acceptance report: {milestone}"),),
     )  # fmt: skip
     record(write, as_org, gateway, token)

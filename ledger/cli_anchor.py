@@ -56,8 +56,9 @@ def anchor(
     gateway: GatewayOption = None,
     token: TokenOption = None,
 ) -> None:
-    """Anchor documents on chain as one Merkle root, signed with the organisation's keystore key (or uploaded to a
-    remote gateway, which anchors them with its own)."""
+    """Anchor documents on chain as one Merkle root, signed with your keystore key (remotely: the gateway's).
+
+    With --gateway the files are uploaded to the remote gateway, which anchors them in its next batch."""
     settings = settings_from_environment()
     hashes = [_sha256_of(path) for path in files]
     target = remote_target(settings, gateway, token)

@@ -13,7 +13,16 @@ from typing import Annotated
 
 import typer
 
-from ledger.cli_writes import AsOption, GatewayOption, TokenOption, UserWrite, milestone_id_of, record
+from ledger.cli_writes import (
+    AsOption,
+    Attachment,
+    GatewayOption,
+    TokenOption,
+    UserWrite,
+    fixed,
+    milestone_id_of,
+    record,
+)
 from ledger.gateway.actions import PAYMENT, payment_id_of
 
 
@@ -33,8 +42,9 @@ def pay(
     """Record a payment for an accepted milestone, signed with the finance bureau's keystore key."""
     body = {"ocid": ocid, "payment_ref": ref, "milestone_id": milestone_id_of(milestone), "amount": amount,
             "payee": payee.lower()}  # fmt: skip
+    evidence = fixed(f"payment id 0x{payment_id_of(ref).hex()}")
     write = UserWrite(
-        PAYMENT, "/payments", body, f"pay:{ocid}:{ref}", f"payment {ref}", f"payment id 0x{payment_id_of(ref).hex()}",
-        voucher, "voucher_sha256", f"Payment voucher {ref}",
+        PAYMENT, "/payments", body, f"pay:{ocid}:{ref}", f"payment {ref}", evidence,
+        (Attachment(voucher, "voucher_sha256", f"Payment voucher {ref}"),),
     )  # fmt: skip
     record(write, as_org, gateway, token)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,7 +31,7 @@ from ledger.cli_submit import build_submitter
 from ledger.errors import ConfigurationError, ContractRevertError
 from ledger.gateway.accept import WriteGateway
 from ledger.gateway.actions import Action
-from ledger.gateway.outbox import FAILED, find_write
+from ledger.gateway.outbox import FAILED, body_digest, find_write
 from ledger.gateway.remote import RemoteGateway
 from ledger.gateway.submitter import submit_until_settled
 from ledger.settings import Settings, settings_from_environment
@@ -58,18 +59,31 @@ _HASH32 = re.compile(r"0x[0-9a-fA-F]{64}")
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file a write records by its SHA-256: the body field its hash goes in, and its title in the document store."""
+
+    path: Path
+    field: str  # e.g. voucher_sha256
+    title: str
+
+
+@dataclass(frozen=True)
 class UserWrite:
-    """One write a command records: the action, its gateway endpoint, and its body but for the document's hash."""
+    """One write a command records: the action, its gateway endpoint, its body but for the documents' hashes, and
+    how the command names it and its evidence."""
 
     action: Action
     path: str
     body: dict[str, Any]
-    key: str
+    key: str  # what it is about, e.g. pay:OCID:REF; the idempotency key adds the body's digest
     what: str  # how the result line names it, e.g. "payment TV-2026-000188"
-    evidence: str  # what the accepted line adds, e.g. "payment id 0x…"
-    document: Path
-    document_field: str  # the body field the document's SHA-256 goes in, e.g. voucher_sha256
-    document_title: str
+    evidence: Callable[[str], str]  # given the writing organisation's id, e.g. "payment id 0x…"
+    documents: tuple[Attachment, ...]
+
+
+def fixed(text: str) -> Callable[[str], str]:
+    """Evidence that does not depend on the writing organisation."""
+    return lambda _org_id: text
 
 
 def milestone_id_of(milestone: str) -> str:
@@ -82,17 +96,17 @@ def milestone_id_of(milestone: str) -> str:
 def record(write: UserWrite, as_org: str | None, gateway: str | None, token: str | None) -> None:
     """Record `write` locally as `as_org`, or through the remote gateway if one is given or configured."""
     settings = settings_from_environment()
-    content = _read(write.document)
+    contents = [_read(attachment.path) for attachment in write.documents]
     target = remote_target(settings, gateway, token)
     if target is not None:
-        _record_remotely(settings, write, content, *target)
+        _record_remotely(settings, write, contents, *target)
         return
     if as_org is None:
         raise ConfigurationError(
             "say which organisation writes: --as ORG (its id or keystore label) to sign locally, or --gateway URL "
             "--token TOKEN to write through a remote gateway"
         )
-    _record_locally(settings, write, content, resolve_org(settings, as_org))
+    _record_locally(settings, write, contents, resolve_org(settings, as_org))
 
 
 def remote_target(settings: Settings, gateway: str | None, token: str | None) -> tuple[str, str] | None:
@@ -133,21 +147,22 @@ def _read(document: Path) -> bytes:
         raise ConfigurationError(f"cannot read {document} ({error.strerror}); check the path") from None
 
 
-def _record_locally(settings: Settings, write: UserWrite, content: bytes, org_id: str) -> None:
+def _record_locally(settings: Settings, write: UserWrite, contents: list[bytes], org_id: str) -> None:
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     w3 = connect(settings.rpc_url)
     gateway = WriteGateway(open_ledger(settings, w3), Keystores.from_settings(settings))
-    media_type = mimetypes.guess_type(write.document.name)[0] or "application/octet-stream"
+    store = DocumentStore(DocumentFiles(settings.documents_dir))
     with Session(engine) as session:
         with session.begin():
-            stored = DocumentStore(DocumentFiles(settings.documents_dir)).add(
-                session, content, media_type, write.document_title
-            )
-        body = {**write.body, write.document_field: stored.sha256}
+            hashes = [
+                store.add(session, content, _media_type(attachment.path), attachment.title).sha256
+                for attachment, content in zip(write.documents, contents, strict=True)
+            ]
+        body = {**write.body, **_hash_fields(write, hashes)}
         with console.status(f"Checking the {write.action.name} against the contract…"):
-            view, created = gateway.accept(session, org_id, write.action, body, write.key)
-    _accepted(view.id, created, write, stored.sha256)
+            view, created = gateway.accept(session, org_id, write.action, body, _key(write, body))
+    _accepted(view.id, created, write, org_id, hashes)
     with console.status("Submitting and waiting for confirmation…"):
         submit_until_settled(build_submitter(settings, w3, engine), settings.tx_timeout, settings.poll_interval)
     with Session(engine) as session:
@@ -156,22 +171,40 @@ def _record_locally(settings: Settings, write: UserWrite, content: bytes, org_id
     _settled(write, done.state, done.error, done.tx_hash, done.block_number)
 
 
-def _record_remotely(settings: Settings, write: UserWrite, content: bytes, url: str, token: str) -> None:
-    sha256 = "0x" + hashlib.sha256(content).hexdigest()
-    body = {**write.body, write.document_field: sha256}
+def _record_remotely(settings: Settings, write: UserWrite, contents: list[bytes], url: str, token: str) -> None:
+    hashes = ["0x" + hashlib.sha256(content).hexdigest() for content in contents]
+    body = {**write.body, **_hash_fields(write, hashes)}
     with RemoteGateway(url, token, settings.tx_timeout) as remote:
-        accepted, created = send_remote(remote, write.path, body, write.key, write.action)
-        _accepted(int(accepted["id"]), created, write, sha256)
-        console.print(f"{write.document} stays here: only its SHA-256 went to the gateway")
+        accepted, created = send_remote(remote, write.path, body, _key(write, body), write.action)
+        _accepted(int(accepted["id"]), created, write, str(accepted["org_id"]), hashes)
+        names = ", ".join(str(attachment.path) for attachment in write.documents)
+        kept = "stays here: only its SHA-256" if len(write.documents) == 1 else "stay here: only their SHA-256s"
+        console.print(f"{names} {kept} went to the gateway")
         done = follow_remote(remote, settings, int(accepted["id"]))
     _settled(write, str(done["state"]), done.get("error"), done.get("tx_hash"), done.get("block_number"))
 
 
-def _accepted(write_id: int, created: bool, write: UserWrite, sha256: str) -> None:
-    label = write.document_field.removesuffix("_sha256")
-    console.print(
-        f"write {write_id} {'queued' if created else 'already accepted'} ({write.evidence}, {label} {sha256})"
+def _key(write: UserWrite, body: dict[str, Any]) -> str:
+    """The same command with the same values (documents included) gives the same key, so running it again returns
+    the first write; other values give a new write, which the contract then accepts or refuses on its own ids."""
+    return f"{write.key}:{body_digest(body)[:16]}"
+
+
+def _media_type(path: Path) -> str:
+    return mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def _hash_fields(write: UserWrite, hashes: list[str]) -> dict[str, str]:
+    return {attachment.field: sha256 for attachment, sha256 in zip(write.documents, hashes, strict=True)}
+
+
+def _accepted(write_id: int, created: bool, write: UserWrite, org_id: str, hashes: list[str]) -> None:
+    labels = ", ".join(
+        f"{attachment.field.removesuffix('_sha256')} {sha256}"
+        for attachment, sha256 in zip(write.documents, hashes, strict=True)
     )
+    state = "queued" if created else "already accepted"
+    console.print(f"write {write_id} {state} ({write.evidence(org_id)}, {labels})")
 
 
 def _settled(write: UserWrite, state: str, error: Any, tx_hash: Any, block_number: Any) -> None:

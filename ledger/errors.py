@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from eth_utils.crypto import keccak
+
 
 class LedgerError(Exception):
     """Root of every error the ledger raises on purpose."""
@@ -278,10 +280,15 @@ class BidReceiptError(LedgerError, ValueError):
     recompute from its fields)."""
 
 
+# The ledger's roles by their on-chain id (keccak256 of the name), so a refusal names the role it wanted.
+_ROLE_NAMES = {"0x" + keccak(text=name).hex(): name for name in
+               ("FINANCE_ROLE", "PURCHASER_ROLE", "SUPPLIER_ROLE", "AUDITOR_ROLE", "PUBLISHER_ROLE")}  # fmt: skip
+
+
 def _show(value: Any) -> str:
-    if isinstance(value, bytes):
-        return "0x" + value.hex()
-    return str(value)
+    text = "0x" + value.hex() if isinstance(value, bytes) else str(value)
+    role = _ROLE_NAMES.get(text.lower())
+    return f"{role} ({text})" if role else text
 
 
 class OcdsError(LedgerError, ValueError):
