@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
 from api.schemas_documents import SHA256_PATTERN
+from ledger.gateway.documents import REASON_LENGTH
 
 _HASH = "0x" + "9f" * 32
 _PLACE_EXAMPLE: JsonDict = {
@@ -103,4 +104,6 @@ class WithdrawalIn(BaseModel):
         json_schema_extra={"examples": [{"reason": "personal data of a bidder's staff, withdrawn on their request"}]},
     )
 
-    reason: str = Field(min_length=3, max_length=1000, description="shown with the document from now on")
+    reason: str = Field(
+        min_length=REASON_LENGTH[0], max_length=REASON_LENGTH[1], description="shown with the document from now on"
+    )

@@ -40,6 +40,7 @@ from ledger.cli_submit import build_submitter, submit
 from ledger.cli_supplier_acts import complain, deliver
 from ledger.cli_tokens import show_demo_access, tokens_app
 from ledger.cli_verify import audit, audit_report, print_audit, verify_app
+from ledger.cli_withdraw import withdraw
 from ledger.demo import load_demo_data
 from ledger.demo_access import relayer_address, set_up_demo_access
 from ledger.errors import ConfigurationError, LedgerError
@@ -64,7 +65,7 @@ commands: list[tuple[str, Callable[..., None], str]] = [
     ("terminate", terminate, PURCHASER), ("complete", complete, PURCHASER),
     ("complain", complain, SUPPLIER), ("deliver", deliver, SUPPLIER),
     ("note", note, AUDITOR), ("audit", audit, AUDITOR),
-    ("anchor", anchor, EVERYONE), ("submit", submit, OPERATOR),
+    ("anchor", anchor, EVERYONE), ("withdraw", withdraw, EVERYONE), ("submit", submit, OPERATOR),
 ]  # fmt: skip
 for name, command, panel in commands:
     app.command(name, rich_help_panel=panel)(command)

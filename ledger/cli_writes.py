@@ -156,7 +156,7 @@ def _record_locally(settings: Settings, write: UserWrite, contents: list[bytes],
     with Session(engine) as session:
         with session.begin():
             hashes = [
-                store.add(session, content, _media_type(attachment.path), attachment.title).sha256
+                store.add(session, content, _media_type(attachment.path), attachment.title, added_by=org_id).sha256
                 for attachment, content in zip(write.documents, contents, strict=True)
             ]
         body = {**write.body, **_hash_fields(write, hashes)}

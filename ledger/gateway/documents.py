@@ -136,6 +136,9 @@ class DocumentGateway:
         return FiledDocument(sha256, find_document(session, sha256), anchor_place(session, upload.leaf_id), False)
 
 
+REASON_LENGTH = (3, 1000)  # a withdrawal's public reason: a few words at least, never a whole document
+
+
 def withdraw_document(session: Session, store: DocumentStore, org_id: str, sha256: str, reason: str) -> DocumentRecord:
     """Withdraw the content of a document `org_id` added (committed); its hash, anchor and proof stay. Another's is
     NotDocumentOwnerError, an unknown one NotFoundError, a withdrawn one DocumentWithdrawnError (with the first

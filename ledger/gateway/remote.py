@@ -74,6 +74,13 @@ class RemoteGateway:
             return dict(response.json()), response.status_code == 202
         raise self._refusal(response, function)
 
+    def withdraw(self, sha256: str, reason: str) -> dict[str, Any]:
+        """Withdraw the content of a document the token's organisation added; the document's record as it is now."""
+        response = self._unlimited("DELETE", f"/documents/{sha256}", lambda: {"json": {"reason": reason}})
+        if response.status_code != 200:
+            raise self._refusal(response, "")
+        return dict(response.json())
+
     def write(self, write_id: int) -> dict[str, Any]:
         """The write `write_id` as the gateway sees it now."""
         response = self._unlimited("GET", f"/writes/{write_id}", dict)
@@ -136,7 +143,7 @@ class RemoteGateway:
             return ContractRevertError(answer["revert"]["name"], answer["revert"]["args"], function)
         errors: dict[int, Callable[[str], Exception]] = {
             401: AuthenticationError, 403: RoleRequiredError, 404: NotFoundError, 409: IdempotencyConflictError,
-            422: InvalidRequestError,
+            410: NotFoundError, 422: InvalidRequestError,
         }  # fmt: skip
         advice = _ADVICE.get(response.status_code, "")
         return errors.get(response.status_code, GatewayUnavailableError)(f"the gateway says: {message}{advice}")
