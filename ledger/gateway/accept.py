@@ -27,9 +27,10 @@ from ledger.chain.ledger_contract import LedgerContract, process_id_of
 from ledger.chain.sender import revert_bytes
 from ledger.errors import DuplicateWriteError, InvalidRequestError
 from ledger.gateway.actions import CALLER, RELAYER, Action
-from ledger.gateway.outbox import QUEUED, WriteView, enqueue, find_replay, writes_on_their_way
+from ledger.gateway.outbox import QUEUED, WriteView, enqueue, find_replay, nonce_claimant, writes_on_their_way
 from ledger.gateway.signed_calls import SIGNED_TRANSACTION, check_addressed, check_payable, signed_call_of
 from ledger.gateway.supplier_actions import RELAYER_KEYSTORE, SUPPLIER_ACTIONS
+from ledger.store.gateway_models import OutboxWrite
 
 _NONCED = {action.name: action for action in SUPPLIER_ACTIONS}  # the writes that take a nonce (see above)
 RELAY_MARGIN = 30  # seconds a relayed bid must leave before a deadline: a few blocks, and the submitter's rounds
@@ -91,6 +92,7 @@ class WriteGateway:
         signer = self.signer_for(org_id, action, body)
         self.preflight(action, body, signer)
         signed_tx = str(body[SIGNED_TRANSACTION]) if action.signed_by == CALLER else None
+        claim = nonce_claim_of(action, body)
         with _NONCE_LOCKS[org_id]:  # in this process, two requests taking one nonce cannot both pass
             if signed_tx is not None:  # valid as a call; it must also be minable as signed
                 queued = _check_nonce_free(session, org_id, action, body)
@@ -100,15 +102,22 @@ class WriteGateway:
                 self._check_time_to_land(body)
             try:
                 with session.begin_nested():
-                    view = enqueue(session, org_id, signer, action.name, body, key, signed_tx)
+                    view = enqueue(session, org_id, signer, action.name, body, key, signed_tx, claim)
                 session.commit()
-            except IntegrityError:  # the same key raced in from another request: that one won, answer with it
+            except IntegrityError:  # the same key, or the same nonce, raced in from another worker: that one won
                 session.rollback()
                 replay = find_replay(session, org_id, key, body)
-                if replay is None:
+                if replay is not None:
+                    return replay, False
+                if claim is None or (holder := nonce_claimant(session, claim)) is None:
                     raise
-                return replay, False
+                raise _nonce_taken(holder, claim) from None
         return view, True
+
+
+def nonce_claim_of(action: Action, body: Mapping[str, Any]) -> str | None:
+    """The one-use nonce a supplier's write takes, as the outbox claims it; None for writes that take none."""
+    return _nonce_of(action, body) if action.name in _NONCED else None
 
 
 def _nonce_of(action: Action, body: Mapping[str, Any]) -> str:
@@ -126,9 +135,13 @@ def _check_nonce_free(session: Session, org_id: str, action: Action, body: Mappi
     nonce, queued = _nonce_of(action, body), 0
     for row in writes_on_their_way(session, org_id, same_kind):
         if _nonce_of(_NONCED[row.action], json.loads(row.body)) == nonce:
-            raise DuplicateWriteError(
-                f"write {row.id} ({row.action}, {row.state}) already takes {nonce}; only one of them could land. "
-                f"Follow write {row.id} with GET /writes/{row.id}; sign a new one at the next nonce if it fails"
-            )
+            raise _nonce_taken(row, nonce)
         queued += row.state == QUEUED
     return queued
+
+
+def _nonce_taken(row: OutboxWrite, nonce: str) -> DuplicateWriteError:
+    return DuplicateWriteError(
+        f"write {row.id} ({row.action}, {row.state}) already takes {nonce}; only one of them could land. "
+        f"Follow write {row.id} with GET /writes/{row.id}; sign a new one at the next nonce if it fails"
+    )

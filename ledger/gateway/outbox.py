@@ -74,14 +74,15 @@ def find_keyed(session: Session, org_id: str, key: str) -> WriteView | None:
 
 def enqueue(
     session: Session, org_id: str, signer: str, action: str, body: Mapping[str, Any], key: str,
-    signed_tx: str | None = None,
+    signed_tx: str | None = None, nonce_claim: str | None = None,
 ) -> WriteView:  # fmt: skip
     """Add a queued write (the caller commits it before answering); `signed_tx` is a transaction the caller signed
-    itself, sent as it is."""
+    itself, sent as it is; `nonce_claim` names the one-use nonce it takes (unique among writes that may land)."""
     now = datetime.now(UTC)
     row = OutboxWrite(
         org_id=org_id, signer=signer, action=action, body=canonical_body(body), body_sha256=body_digest(body),
-        idempotency_key=key, state=QUEUED, sent_tx_hashes="[]", signed_tx=signed_tx, created_at=now, updated_at=now,
+        idempotency_key=key, state=QUEUED, sent_tx_hashes="[]", signed_tx=signed_tx, nonce_claim=nonce_claim,
+        created_at=now, updated_at=now,
     )  # fmt: skip
     session.add(row)
     session.flush()
@@ -99,6 +100,11 @@ def find_write(session: Session, write_id: int, org_id: str) -> WriteView:
 def writes_in(session: Session, *states: str) -> list[OutboxWrite]:
     """Writes in any of `states`, oldest first (for the submitter, which updates them)."""
     return list(session.scalars(select(OutboxWrite).where(OutboxWrite.state.in_(states)).order_by(OutboxWrite.id)))
+
+
+def nonce_claimant(session: Session, nonce_claim: str) -> OutboxWrite | None:
+    """The write that holds `nonce_claim`, if any."""
+    return session.scalars(select(OutboxWrite).where(OutboxWrite.nonce_claim == nonce_claim)).one_or_none()
 
 
 def writes_on_their_way(session: Session, org_id: str, actions: Collection[str]) -> list[OutboxWrite]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ledger.store.marks import off_chain
@@ -54,5 +54,15 @@ class OutboxWrite(Base):
     block_number: Mapped[int | None] = mapped_column(BigInteger)
     error: Mapped[str | None] = mapped_column(Text)  # the decoded refusal as JSON {"name", "args"}
     signed_tx: Mapped[str | None] = mapped_column(Text)  # a transaction its caller signed (0x-hex), sent unchanged
+    # The one-use nonce a relayed supplier write takes, while it may still land: unique, so two gateway workers
+    # cannot both accept writes taking it; released (NULL) when the write fails.
+    nonce_claim: Mapped[str | None] = mapped_column(String(200), index=True, unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@event.listens_for(OutboxWrite.state, "set")
+def _release_nonce_claim(row: OutboxWrite, state: str, _old: object, _initiator: object) -> None:
+    """A failed write will never land: the nonce it claimed is free for another, however its state was set."""
+    if state == "failed":
+        row.nonce_claim = None

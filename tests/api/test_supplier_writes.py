@@ -40,7 +40,11 @@ from ledger.demo import (
     load_demo_data,
 )
 from ledger.demo_access import set_up_demo_access
+from ledger.gateway.accept import nonce_claim_of
+from ledger.gateway.outbox import enqueue, mark
+from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.gateway.submitter import Submitter, submit_until_settled
+from ledger.gateway.supplier_actions import COMPLAINT
 from ledger.indexer.runner import build_indexer
 from ledger.settings import Settings
 from ledger.store.database import make_engine, upgrade_schema
@@ -321,6 +325,41 @@ def test_a_complaint_signed_by_the_supplier_is_relayed_and_recorded(gateway: Gat
     gateway.settle()
     _confirmed(api, token, write.json())
     assert _complaints(gateway, ocid) == 1
+
+
+def test_a_nonce_another_gateway_worker_claimed_is_refused_and_free_again_once_that_write_fails(
+    gateway: Gateway, api: TestClient
+) -> None:
+    """Each gateway worker checks for writes on their way in its own process, so two could both pass the check for
+    one nonce; the outbox's unique claim lets only one take it. Here the other worker's write is already past the
+    check and holds the claim, in a state the check does not look at, while the chain's nonce is still unused."""
+    ocid, token = _tender(gateway), gateway.tokens["supplier-a"]
+    signed = _complaint(gateway, ocid, "Q-CLAIM")
+    body = {SIGNED_TRANSACTION: signed}
+    with Session(gateway.engine) as session, session.begin():
+        org_id, address = "0x" + SUPPLIER_A.org_id.hex(), gateway.account(SUPPLIER_A).address
+        other = enqueue(session, org_id, address, COMPLAINT.name, {**body, "worker": 2}, "another worker's key",
+                        signed, nonce_claim_of(COMPLAINT, body))  # fmt: skip
+        session.execute(update(OutboxWrite).where(OutboxWrite.id == other.id).values(state="confirmed"))
+    refused = api.post("/complaints", json=body, headers=_headers(token))
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["message"].startswith(f"write {other.id} (complaint, confirmed) already takes nonce ")
+    assert _queued_body(gateway, signed) == 1  # only the other worker's
+
+    with Session(gateway.engine) as session, session.begin():
+        row = session.get(OutboxWrite, other.id)
+        assert row is not None
+        mark(row, "failed")  # it will never land: its nonce is free
+    accepted = api.post("/complaints", json=body, headers=_headers(token))
+    assert accepted.status_code == 202, accepted.text
+    gateway.settle()
+    _confirmed(api, token, accepted.json())
+    assert _complaints(gateway, ocid) == 1
+
+
+def _queued_body(gateway: Gateway, signed: str) -> int:
+    with Session(gateway.engine) as session:
+        return session.query(OutboxWrite).filter_by(signed_tx=signed).count()
 
 
 def test_a_signed_transaction_of_another_organisations_account_is_403(gateway: Gateway, api: TestClient) -> None:
