@@ -23,10 +23,9 @@ from ledger.chain.client import connect
 from ledger.chain.deployment import Deployment
 from ledger.chain.ledger_contract import process_id_of
 from ledger.chain.setup import open_ledger
-from ledger.chain.signing import sign_call
 from ledger.cli_keys import resolve_org
 from ledger.cli_local_gateway import console
-from ledger.cli_supplier_route import GatewayOption, SupplierRoute, TokenOption
+from ledger.cli_supplier_route import GatewayOption, SupplierRoute, TokenOption, print_settled
 from ledger.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -35,7 +34,6 @@ from ledger.errors import (
     LedgerError,
     RoleRequiredError,
 )
-from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.gateway.supplier_actions import BID_COMMITMENT, BID_REVEAL, BID_SIGNATURE_CANCELLATION
 from ledger.settings import settings_from_environment
 
@@ -99,11 +97,10 @@ def commit(
     assert done.tx_hash is not None and done.block_number is not None  # confirmed
     committed = kept.committed(done.tx_hash, done.block_number, int(route.w3.eth.chain_id), route.ledger.address)
     committed.write(path, new=False)
-    console.print(
+    print_settled(
         f"sealed bid on {ocid} committed for {org_id}: amount {amount} and bid document {kept.bid_doc_hash} stay "
-        f"sealed under commitment {kept.commitment}; {done.state} in transaction {done.tx_hash}, block "
-        f"{done.block_number}",
-        soft_wrap=True,
+        f"sealed under commitment {kept.commitment}",
+        done,
     )
 
 
@@ -114,26 +111,19 @@ def reveal(receipt_path: ReceiptArgument, gateway: GatewayOption = None, token: 
     kept = BidReceipt.read(receipt_path)
     route = SupplierRoute.open(settings, gateway, token)
 
-    def body() -> dict[str, Any]:
-        account = route.keystores.account(kept.bidder_org)
-        signed = sign_call(
-            route.ledger, account, "revealBid", process_id_of(kept.ocid), kept.amount,
-            bytes.fromhex(kept.bid_doc_hash[2:]), bytes.fromhex(kept.salt[2:]),
-        )  # fmt: skip
-        return {SIGNED_TRANSACTION: signed}
-
+    arguments = (
+        process_id_of(kept.ocid),
+        kept.amount,
+        bytes.fromhex(kept.bid_doc_hash[2:]),
+        bytes.fromhex(kept.salt[2:]),
+    )
     key = f"bid-reveal:{kept.ocid}:{kept.commitment}"
+    checking = "Checking the reveal against the contract…"
     try:
-        done = route.record(
-            kept.bidder_org, BID_REVEAL, "/bids/reveals", key, body, "Checking the reveal against the contract…"
-        )
+        done = route.record_call(kept.bidder_org, BID_REVEAL, "/bids/reveals", key, arguments, checking)
     except ContractRevertError as error:
         raise _in_words(error) from None
-    console.print(
-        f"bid on {kept.ocid} revealed: amount {kept.amount}, bid document {kept.bid_doc_hash}; {done.state} in "
-        f"transaction {done.tx_hash}, block {done.block_number}",
-        soft_wrap=True,
-    )
+    print_settled(f"bid on {kept.ocid} revealed: amount {kept.amount}, bid document {kept.bid_doc_hash}", done)
 
 
 @bid_app.command("receipt")
@@ -174,23 +164,15 @@ def cancel(
     route = SupplierRoute.open(settings, gateway, token)
     nonce = int(route.ledger.call("bidNonce", process_id_of(ocid), bytes.fromhex(org_id[2:])))
 
-    def body() -> dict[str, Any]:
-        signed = sign_call(route.ledger, route.keystores.account(org_id), "cancelBidSignatures", process_id_of(ocid))
-        return {SIGNED_TRANSACTION: signed}
-
-    done = route.record(
+    done = route.record_call(
         org_id,
         BID_SIGNATURE_CANCELLATION,
         "/bids/signature-cancellations",
         f"bid-cancel:{ocid}:{nonce}",
-        body,
+        (process_id_of(ocid),),
         "Checking against the contract…",
     )
-    console.print(
-        f"bid signatures on {ocid} up to nonce {nonce} are void; {done.state} in transaction {done.tx_hash}, "
-        f"block {done.block_number}",
-        soft_wrap=True,
-    )
+    print_settled(f"bid signatures on {ocid} up to nonce {nonce} are void", done)
 
 
 def _in_words(error: ContractRevertError) -> LedgerError:

@@ -9,17 +9,14 @@ gateway instead (ledger.cli_supplier_route), and the document stays with the sup
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from ledger.chain.ledger_contract import process_id_of, reference, scoped_id
-from ledger.chain.signing import sign_call
 from ledger.cli_keys import resolve_org
-from ledger.cli_local_gateway import console
-from ledger.cli_supplier_route import GatewayOption, SupplierRoute, TokenOption
+from ledger.cli_supplier_route import GatewayOption, SupplierRoute, TokenOption, print_settled
 from ledger.cli_writes import milestone_id_of
-from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.gateway.supplier_actions import COMPLAINT, DELIVERY
 from ledger.settings import settings_from_environment
 
@@ -42,28 +39,11 @@ def complain(
     route = SupplierRoute.open(settings, gateway, token)
     sha256 = route.keep(doc, f"Complaint {ref}")
     complaint_ref = reference(ref)
-
-    def body() -> dict[str, Any]:
-        signed = sign_call(
-            route.ledger, route.keystores.account(org_id), "fileComplaint", process_id_of(ocid), complaint_ref,
-            bytes.fromhex(sha256[2:]),
-        )  # fmt: skip
-        return {SIGNED_TRANSACTION: signed}
-
-    done = route.record(
-        org_id,
-        COMPLAINT,
-        "/complaints",
-        f"complaint:{ocid}:{ref}",
-        body,
-        "Checking the complaint against the contract…",
-    )
+    arguments = (process_id_of(ocid), complaint_ref, bytes.fromhex(sha256[2:]))
+    checking = "Checking the complaint against the contract…"
+    done = route.record_call(org_id, COMPLAINT, "/complaints", f"complaint:{ocid}:{ref}", arguments, checking)
     complaint_id = "0x" + scoped_id(bytes.fromhex(org_id[2:]), complaint_ref).hex()
-    console.print(
-        f"complaint {ref} on {ocid} filed (complaint id {complaint_id}, letter {sha256}); {done.state} in "
-        f"transaction {done.tx_hash}, block {done.block_number}",
-        soft_wrap=True,
-    )
+    print_settled(f"complaint {ref} on {ocid} filed (complaint id {complaint_id}, letter {sha256})", done)
 
 
 def deliver(
@@ -82,18 +62,8 @@ def deliver(
     milestone_id = bytes.fromhex(milestone_id_of(milestone)[2:])
     route = SupplierRoute.open(settings, gateway, token)
     sha256 = route.keep(report, f"Delivery report {milestone}")
-
-    def body() -> dict[str, Any]:
-        signed = sign_call(
-            route.ledger, route.keystores.account(org_id), "recordMilestone", process_id_of(ocid), milestone_id,
-            DELIVERY_KIND, bytes.fromhex(sha256[2:]),
-        )  # fmt: skip
-        return {SIGNED_TRANSACTION: signed}
-
+    arguments = (process_id_of(ocid), milestone_id, DELIVERY_KIND, bytes.fromhex(sha256[2:]))
     key = f"delivery:{ocid}:0x{milestone_id.hex()}"
-    done = route.record(org_id, DELIVERY, "/deliveries", key, body, "Checking the delivery against the contract…")
-    console.print(
-        f"milestone {milestone} (0x{milestone_id.hex()}) of {ocid} delivered (report {sha256}); {done.state} in "
-        f"transaction {done.tx_hash}, block {done.block_number}",
-        soft_wrap=True,
-    )
+    checking = "Checking the delivery against the contract…"
+    done = route.record_call(org_id, DELIVERY, "/deliveries", key, arguments, checking)
+    print_settled(f"milestone {milestone} (0x{milestone_id.hex()}) of {ocid} delivered (report {sha256})", done)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -24,12 +24,14 @@ from ledger.chain.client import connect
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
 from ledger.chain.setup import open_ledger
+from ledger.chain.signing import sign_call
 from ledger.cli_local_gateway import LocalGateway, console
 from ledger.cli_writes import follow_remote, remote_target, send_remote
 from ledger.errors import ConfigurationError, ContractRevertError, GatewayUnavailableError, LedgerError
 from ledger.gateway.actions import Action
 from ledger.gateway.outbox import FAILED
 from ledger.gateway.remote import RemoteGateway
+from ledger.gateway.signed_calls import SIGNED_TRANSACTION
 from ledger.settings import Settings
 
 GatewayOption = Annotated[
@@ -119,6 +121,23 @@ class SupplierRoute:
         if done["state"] == FAILED and isinstance(error, dict):  # refused when mined: the state moved after the check
             raise ContractRevertError(str(error["name"]), error["args"], action.function)
         return Settled(write_id, str(done["state"]), done.get("tx_hash"), done.get("block_number"))
+
+    def record_call(
+        self, org_id: str, action: Action, endpoint: str, key: str, arguments: Sequence[Any], checking: str
+    ) -> Settled:
+        """`record` the transaction of `action`'s function on `arguments`, signed by the organisation's own account
+        (the supplier's acts the gateway relays as they are)."""
+
+        def body() -> dict[str, Any]:
+            signed = sign_call(self.ledger, self.keystores.account(org_id), action.function, *arguments)
+            return {SIGNED_TRANSACTION: signed}
+
+        return self.record(org_id, action, endpoint, key, body, checking)
+
+
+def print_settled(what: str, done: Settled) -> None:
+    """A command's last line: `what` it did, and where its write settled."""
+    console.print(f"{what}; {done.state} in transaction {done.tx_hash}, block {done.block_number}", soft_wrap=True)
 
 
 @dataclass(frozen=True)

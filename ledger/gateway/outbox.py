@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -146,6 +146,11 @@ def record_sent(row: OutboxWrite, tx_hash: str, nonce: int) -> None:
 def sent_hashes(row: OutboxWrite) -> list[str]:
     """Every transaction ever sent for `row`, oldest first."""
     return [str(tx) for tx in json.loads(row.sent_tx_hashes)]
+
+
+def ids_of(rows: Sequence[OutboxWrite]) -> str:
+    """The writes' ids, for a log line."""
+    return ", ".join(str(row.id) for row in rows)
 
 
 def view_of(row: OutboxWrite) -> WriteView:
