@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,12 +14,13 @@ from web3 import Web3
 from web3._utils.transactions import fill_transaction_defaults
 from web3.contract.contract import ContractConstructor, ContractFunction
 from web3.exceptions import ContractLogicError, TimeExhausted
-from web3.types import Nonce, TxParams, TxReceipt
+from web3.types import Nonce, TxParams, TxReceipt, Wei
 
 from ledger.chain.reverts import RevertDecoder
 from ledger.errors import ContractRevertError, TransactionTimeoutError
 
 FEES_TTL = 1.0  # seconds a batch sent with a learned gas limit reuses the fee fields asked before it
+FEE_BUMP = (5, 4)  # a replacement raises both fees by 25%: nodes replace a pending transaction for 10% or more
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,21 @@ class TransactionSender:
             self._next_nonce = int(tx["nonce"]) + 1
         signed = self.account.sign_transaction(tx)  # type: ignore[arg-type]
         return PreparedTransaction(tx, signed.raw_transaction, HexBytes(signed.hash), int(tx["nonce"]), label)
+
+    def replacement(self, pending: Mapping[str, Any], label: str) -> PreparedTransaction:
+        """This account's `pending` transaction (as the node returns it) again, with its nonce, call and gas limit,
+        at fees the node replaces it for: both raised by FEE_BUMP, and at least what a new transaction pays now."""
+        legacy = int(pending.get("gasPrice") or 0)
+        fees = self._recent_fees()
+        tip = max(_raised(int(pending.get("maxPriorityFeePerGas") or legacy)), fees["maxPriorityFeePerGas"])
+        cap = max(_raised(int(pending.get("maxFeePerGas") or legacy)), fees["maxFeePerGas"], tip)
+        tx: TxParams = {
+            "type": 2, "chainId": self._chain_id_once(), "nonce": Nonce(int(pending["nonce"])),
+            "to": pending["to"], "value": pending["value"], "data": HexBytes(pending["input"]),
+            "gas": int(pending["gas"]), "maxFeePerGas": Wei(cap), "maxPriorityFeePerGas": Wei(tip),
+        }  # fmt: skip
+        signed = self.account.sign_transaction(tx)  # type: ignore[arg-type]
+        return PreparedTransaction(tx, signed.raw_transaction, HexBytes(signed.hash), int(pending["nonce"]), label)
 
     def broadcast(self, prepared: PreparedTransaction) -> HexBytes:
         """Send a prepared transaction; returns its hash."""
@@ -165,6 +182,10 @@ def revert_bytes(exc: ContractLogicError) -> bytes:
     if isinstance(data, str) and data.startswith("0x"):
         return bytes.fromhex(data[2:])
     return b""
+
+
+def _raised(fee: int) -> int:
+    return -(-fee * FEE_BUMP[0] // FEE_BUMP[1])  # rounded up, so a fee of 1 wei still rises
 
 
 def _label(call: ContractFunction | ContractConstructor) -> str:

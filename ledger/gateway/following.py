@@ -5,8 +5,9 @@ Every write of a batch holds its transaction's hash, so each sent transaction is
 that reverted once mined did none of its writes: all are queued again, to be sent alone (sending.py). A lone
 write that reverted is refused with its replayed error (refusals.py). A write whose transaction the node no longer
 knows (dropped, or lost in a chain restart or reorg) is queued again, unless the act it asked for is recorded under
-its id already. The chain watch (reconciler.py) notices a chain that lost blocks the last round saw, so writes
-confirmed there are looked up again too.
+its id already. One the node holds but has not mined for `resend_after` seconds is listed in `unmined`, for
+sending.py to replace at higher fees. The chain watch (reconciler.py) notices a chain that lost blocks the last
+round saw, so writes confirmed there are looked up again too.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class WriteFollower:
         self._sending = sending
         self._confirmations = confirmations
         self._resend_after = resend_after
+        self.unmined: list[list[OutboxWrite]] = []  # the last `follow`'s transactions held but not mined too long
 
     def recheck_confirmed(self, session: Session, from_block: int) -> None:
         """The chain may have lost blocks from `from_block` on: confirmed writes there whose transaction is not
@@ -68,6 +70,7 @@ class WriteFollower:
         """Look up every sent transaction once (a batch's writes share one), and move its writes on; confirmations
         count against `head`, the head this round observed."""
         rows = writes_in(session, SUBMITTED, INCLUDED)
+        self.unmined = []
         if not rows:
             return 0
         by_hash: dict[str, list[OutboxWrite]] = {}
@@ -119,7 +122,11 @@ class WriteFollower:
                 for row in rows:
                     mark(row, SUBMITTED, block_number=None)
                 return len(rows)
-            if waited < self._resend_after or not self._behind_a_nonce_gap(rows[0]):
+            if waited < self._resend_after:
+                return 0
+            if not self._behind_a_nonce_gap(rows[0]):
+                if rows[0].signed_tx is None:  # the node holds it unmined: its fees fell behind; ours to raise
+                    self.unmined.append(rows)
                 return 0
         elif all(row.state == SUBMITTED for row in rows) and waited < self._resend_after:
             return 0

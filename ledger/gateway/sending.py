@@ -29,9 +29,10 @@ import json
 import logging
 
 from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from web3.exceptions import Web3RPCError
+from web3.exceptions import TransactionNotFound, Web3RPCError
 
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import LedgerContract
@@ -111,6 +112,31 @@ class WriteSender:
                     log.warning("submitter: sending writes %s failed: %s", ids_of(rows), error)
             changed += len(batch)  # each sent, or marked failed (or found recorded) on its own
         return changed
+
+    def replace_unmined(self, session: Session, unmined: list[list[OutboxWrite]]) -> int:
+        """Re-sign each transaction the node holds but has not mined for a while (its fees fell behind the
+        chain's): the same call at the same nonce, at higher fees, which the node takes in its place. As any send,
+        its hash is committed before it leaves; the first transaction's hash stays among the writes' sent ones."""
+        ready = []
+        for rows in unmined:
+            try:
+                pending = self._w3.eth.get_transaction(HexBytes(str(rows[0].tx_hash)))
+            except TransactionNotFound:  # mined or dropped meanwhile: the next round finds out which
+                continue
+            sender = self._sender(_keystore_of(rows[0]))
+            prepared = sender.replacement(pending, ACTIONS[rows[0].action].function)
+            log.info("submitter: writes %s waited unmined in %s; replaced at higher fees by %s", ids_of(rows),
+                     rows[0].tx_hash, prepared.hash.to_0x_hex())  # fmt: skip
+            for row in rows:
+                record_sent(row, prepared.hash.to_0x_hex(), prepared.nonce)
+            ready.append((rows, sender, prepared))
+        session.commit()
+        for rows, sender, prepared in ready:
+            try:
+                sender.broadcast(prepared)
+            except (LedgerError, OSError, ValueError, Web3RPCError) as error:  # following looks again next round
+                log.warning("submitter: replacing the transaction of writes %s failed: %s", ids_of(rows), error)
+        return sum(len(rows) for rows, _, _ in ready)
 
     def send_alone(self, rows: list[OutboxWrite]) -> None:
         """The batch of `rows` reverted once mined: each is sent on its own next, and their kinds' gas is learned

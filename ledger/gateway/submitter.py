@@ -66,6 +66,7 @@ class Submitter:
                 self._following.recheck_confirmed(session, seen.changed_from)
             changed = self._following.follow(session, seen.head)
             session.commit()
+            changed += self._sending.replace_unmined(session, self._following.unmined)
             changed += close_due_batches(session)  # document batches whose interval passed: their writes queue
             session.commit()
             changed += self._sending.send_signed(session)  # first: it takes every caller-signed write out of the queue
