@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from ledger.cli_ocds_export import export, record
 from ledger.errors import OcdsError
 from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
 
@@ -29,9 +30,8 @@ def validate(
         for problem in found[:SHOWN_PROBLEMS]:
             console.print(f"  {problem}", markup=False, highlight=False)
         more = f" (the first {SHOWN_PROBLEMS} are shown)" if len(found) > SHOWN_PROBLEMS else ""
-        raise OcdsError(
-            f"{file} is not a valid OCDS 1.1.5 {kind} package: {len(found)} problem{'' if len(found) == 1 else 's'}{more}"
-        )
+        plural = "" if len(found) == 1 else "s"
+        raise OcdsError(f"{file} is not a valid OCDS 1.1.5 {kind} package: {len(found)} problem{plural}{more}")
     count = len(package.get(f"{kind}s") or [])
     console.print(f"{file}: a valid OCDS 1.1.5 {kind} package ({count} {kind}{'' if count == 1 else 's'})")
 
@@ -47,3 +47,7 @@ def _load(file: Path) -> dict[str, Any]:
     if not isinstance(loaded, dict) or not ({"releases", "records"} & loaded.keys()):
         raise OcdsError(f"{file} is not an OCDS package: expected a JSON object with `releases` or `records`")
     return loaded
+
+
+ocds_app.command("export")(export)
+ocds_app.command("record")(record)

@@ -1,0 +1,30 @@
+"""A chain per test module holding the demo, the full lifecycle (tests/api/lifecycle.py) and the acts it leaves
+out (tests/ocds/more_acts.py), mirrored into SQLite: every OCDS export test reads it and writes only files."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
+
+from ledger.chain.client import connect
+from tests.api.conftest import DemoChain, demo_chain, mirror_demo_chain
+from tests.ocds.more_acts import run_remaining_acts
+
+__all__ = ["demo_chain"]
+
+
+@pytest.fixture(scope="module")
+def full_chain(demo_chain: DemoChain) -> DemoChain:
+    """The demo chain with every kind of process event on it."""
+    run_remaining_acts(demo_chain.settings, demo_chain.ledger, connect(demo_chain.settings.rpc_url))
+    return demo_chain
+
+
+@pytest.fixture(scope="module")
+def mirrored(full_chain: DemoChain) -> Iterator[Engine]:
+    """The full chain's mirror (SQLite in its data directory), indexed up to the head."""
+    engine = mirror_demo_chain(full_chain.settings)
+    yield engine
+    engine.dispose()
