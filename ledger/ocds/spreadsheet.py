@@ -34,4 +34,5 @@ def flatten_release_package(package: Path, out: Path, output_format: Spreadsheet
             main_sheet_name=MAIN_SHEET,
             root_list_path="releases",
             root_id="ocid",
+            remove_empty_schema_columns=True,  # the schema has hundreds of fields a ledger never fills
         )
