@@ -4,6 +4,7 @@ chain-evidence extension the packages declare."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -39,7 +40,7 @@ def releases(
     while following the cursor). Pages never skip or repeat a release, and reach only as far as the finality
     watermark, as /feed does. Past the last release the page is empty (OCDS requires a package to hold at least
     one release, so that page alone is not a valid package): poll its `links.next` for new releases."""
-    since, until = (int(date.timestamp()) if date else None for date in (date_from, date_to))
+    since, until = (_unix(moment) for moment in (date_from, date_to))
     if since is not None and until is not None and since > until:
         raise InvalidRequestError("date_from is after date_to: no release can be in that range")
     settings = request.app.state.settings
@@ -72,6 +73,13 @@ def record(
 def chain_extension(name: Literal["extension.json", "release-schema.json"]) -> Response:
     """The chain-evidence OCDS extension the packages declare: its metadata and its release-schema patch."""
     return _json(extension_file("chain", name))
+
+
+def _unix(moment: datetime | None) -> int | None:
+    """A date-time as unix seconds; one without a zone is taken as UTC, the zone of block times."""
+    if moment is None:
+        return None
+    return int((moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).timestamp())
 
 
 def _metadata(request: Request, uri: str) -> Any:

@@ -62,3 +62,16 @@ def patched_release_schema() -> dict[str, Any]:
 def extension_urls(chain_extension_url: str) -> list[str]:
     """The `extensions` a package declares: the bids extension's official URL, then the chain extension's."""
     return [BIDS_EXTENSION_URL, chain_extension_url]
+
+
+CHAIN_EXTENSION_PATH = "/ocds/extensions/chain/extension.json"
+
+
+def shipped_extensions(declared: object, chain_extension_url: str) -> list[str]:
+    """Which of the shipped extensions (by folder name) a package's `extensions` declares: the bids extension by
+    its official URL, the chain extension by the configured URL or this API's path for it."""
+    urls = [url for url in declared if isinstance(url, str)] if isinstance(declared, list) else []
+    found = ["bids"] if BIDS_EXTENSION_URL in urls else []
+    if any(url == chain_extension_url or url.endswith(CHAIN_EXTENSION_PATH) for url in urls):
+        found.append("chain")
+    return found

@@ -42,7 +42,18 @@ def test_export_writes_the_demo_as_a_valid_release_package(demo_only: Settings, 
     assert list(problems(package, RELEASE_PACKAGE, patched_release_schema())) == []
     assert {release["ocid"] for release in package["releases"]} == {process.ocid for process in DEMO_PROCESSES}
     assert f"{len(package['releases'])} releases of 3 processes" in done.stderr
-    _run(demo_only, "ocds", "validate", str(out))  # and the official schema alone accepts it too
+    checked = _run(demo_only, "ocds", "validate", str(out))
+    assert "a valid OCDS 1.1.5 release package with its extensions (bids, chain)" in checked.stderr
+
+
+def test_validate_checks_the_fields_of_the_shipped_extensions(demo_only: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "releases.json"
+    _run(demo_only, "ocds", "export", "--out", str(out))
+    package = json.loads(out.read_text(encoding="utf-8"))
+    package["releases"][0]["planning"]["documents"][0]["sha256"] = "not a hash"
+    out.write_text(json.dumps(package), encoding="utf-8")
+    error = _fails(demo_only, "ocds", "validate", str(out))
+    assert "is not a valid OCDS 1.1.5 release package: 1 problem" in error
 
 
 def test_export_puts_the_configured_publisher_prefix_before_chain_ocids(demo_only: Settings, tmp_path: Path) -> None:
