@@ -13,7 +13,7 @@ from typing import Any
 
 import ocdsmerge
 import pytest
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session
 
 from ledger.chain.artifacts import load_artifact
@@ -100,6 +100,27 @@ def test_release_ids_are_deterministic_and_name_the_event(
     for release in package["releases"]:
         reference = release["chainReference"]
         assert release["id"] == f"{chain_id}-{reference['transactionHash']}-{reference['logIndex']}"
+
+
+def test_the_export_reads_the_mirror_a_chunk_at_a_time(mirrored: Engine, decoder: EventDecoder) -> None:
+    statements: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(mirrored, "before_cursor_execute", note)
+    try:
+        with Session(mirrored) as session:
+            releases = chain_releases(session, decoder, chunk=1)
+            first = next(releases)
+            read_for_the_first = len(statements)
+            rest = list(releases)
+    finally:
+        event.remove(mirrored, "before_cursor_execute", note)
+    processes = len({release["ocid"] for release in [first, *rest]})
+    # The first release costs one chunk's few queries, not the whole mirror's; every chunk costs the same few.
+    assert read_for_the_first <= 6 < len(statements)
+    assert sum("FROM processes" in statement and "LIMIT" in statement for statement in statements) == processes + 1
 
 
 def test_a_sealed_bid_shows_no_amount_until_its_reveal(package: dict[str, Any]) -> None:
