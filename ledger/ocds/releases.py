@@ -282,19 +282,11 @@ class _Fold:
             {"id": "bids", "measure": "bids", "value": int(args["bidCount"]), "date": date},
             {"id": "validBids", "measure": "validBids", "value": len(amounts), "date": date},
         ]
-        for measure, amount in (("lowestValidBidValue", min(amounts, default=None)),
-                                ("highestValidBidValue", max(amounts, default=None))):  # fmt: skip
-            if amount is not None:
+        if amounts:  # revealed amounts are public once the evaluation is recorded
+            for measure, amount in (("lowestValidBidValue", min(amounts)), ("highestValidBidValue", max(amounts))):
                 money = self._value(amount)
-                statistics.append(
-                    {
-                        "id": measure,
-                        "measure": measure,
-                        "date": date,
-                        "value": money["amount"],
-                        "currency": money["currency"],
-                    }
-                )
+                statistics.append({"id": measure, "measure": measure, "date": date, "value": money["amount"]})
+                statistics[-1]["currency"] = money["currency"]
         documents = self._documents(event, (args["reportHash"], "evaluationReports"))
         tender = self._tender(numberOfTenderers=int(args["bidCount"]), documents=documents)
         return "tenderUpdate", {**tender, "bids": {"statistics": statistics}}

@@ -162,7 +162,10 @@ def test_the_record_compiles_with_ocdsmerge_and_is_a_valid_record_package(
     assert payment["payee"]["name"] == "Harbour Roadworks Ltd"
     roles = {party["name"]: party["roles"] for party in compiled["parties"]}
     assert roles["Harbour Roadworks Ltd"] == ["tenderer", "supplier", "payee"]
-    assert {statistic["measure"] for statistic in compiled["bids"]["statistics"]} >= {"bids", "validBids"}
+    statistics = {statistic["measure"]: statistic for statistic in compiled["bids"]["statistics"]}
+    assert statistics["bids"]["value"] == statistics["validBids"]["value"] == 2
+    lowest = statistics["lowestValidBidValue"]
+    assert (lowest["value"], lowest["currency"]) == (1_874_500, "CNY")
 
 
 def test_the_cancelled_process_record_says_cancelled(session: Session, decoder: EventDecoder) -> None:
