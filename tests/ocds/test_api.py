@@ -18,13 +18,14 @@ from ledger.indexer.decode import EventDecoder
 from ledger.ocds.export import chain_releases
 from ledger.ocds.patched import extension_file, patched_release_schema
 from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
+from ledger.settings import Settings
 from tests.api.conftest import DemoChain
 from tests.api.lifecycle import TENDER
 
 
 @pytest.fixture(scope="module")
-def api(full_chain: DemoChain, mirrored: Engine) -> Iterator[TestClient]:
-    with TestClient(create_app(full_chain.settings)) as client:
+def api(mirrored_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(mirrored_settings)) as client:
         yield client
 
 
