@@ -45,6 +45,11 @@ def export(
     settings = settings_from_environment()
     with _mirror(settings) as session:
         total = int(session.execute(select(func.count(Process.id))).scalar_one())
+        if total == 0:  # and OCDS has no valid empty package
+            raise OcdsError(
+                f"the mirror at {settings.masked()['database_url']} holds no procurement process, so there is nothing "
+                "to export; index the chain first (`procledger index`, or keep `procledger up` running)"
+            )
         releases = exported_releases(session, _decoder(settings), settings.ocds_ocid_prefix)
         metadata = _metadata(settings, "/ocds/releases")
         if output_format == "json":

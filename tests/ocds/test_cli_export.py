@@ -92,3 +92,8 @@ def test_export_refuses_an_unknown_format_and_an_unwritable_path(demo_only: Sett
     assert "unknown format 'pdf': choose json, csv or xlsx" in error
     error = _fails(demo_only, "ocds", "export", "--out", str(tmp_path / "missing" / "releases.json"))
     assert "cannot write" in error and "check that its folder exists" in error
+
+
+def test_export_of_an_empty_mirror_fails_saying_to_index_first(settings: Settings, built: None) -> None:
+    error = _fails(settings, "ocds", "export", "--out", str(settings.data_dir / "releases.json"))
+    assert "holds no procurement process" in error and "`procledger index`" in error
