@@ -5,6 +5,7 @@ Both read the mirror as far as the indexer has got (`procledger index`, or a run
 
 from __future__ import annotations
 
+import itertools
 import json
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -45,12 +46,14 @@ def export(
     settings = settings_from_environment()
     with _mirror(settings) as session:
         total = int(session.execute(select(func.count(Process.id))).scalar_one())
-        if total == 0:  # and OCDS has no valid empty package
+        releases = exported_releases(session, _decoder(settings), settings.ocds_ocid_prefix)
+        first = next(releases, None)
+        if first is None:  # and OCDS has no valid empty package
             raise OcdsError(
                 f"the mirror at {settings.masked()['database_url']} holds no procurement process, so there is nothing "
                 "to export; index the chain first (`procledger index`, or keep `procledger up` running)"
             )
-        releases = exported_releases(session, _decoder(settings), settings.ocds_ocid_prefix)
+        releases = itertools.chain([first], releases)
         metadata = _metadata(settings, "/ocds/releases")
         if output_format == "json":
             count = _write(out, releases, metadata, total)
