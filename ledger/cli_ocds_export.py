@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal, TextIO
+from typing import Annotated, Any, TextIO, cast
 
 import typer
 from rich.console import Console
@@ -25,13 +25,13 @@ from ledger.errors import OcdsError
 from ledger.indexer.decode import EventDecoder
 from ledger.ocds.export import exported_releases, record_releases
 from ledger.ocds.packages import PackageMetadata, package_metadata, record_package, write_release_package
-from ledger.ocds.spreadsheet import flatten_release_package
+from ledger.ocds.spreadsheet import SpreadsheetFormat, flatten_release_package
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.projections import Process
 
 console = Console(stderr=True)
-ExportFormat = Literal["json", "csv", "xlsx"]
+EXPORT_FORMATS = ("json", "csv", "xlsx")
 
 
 def export(
@@ -41,7 +41,7 @@ def export(
     ] = "json",
 ) -> None:
     """Write every process's releases as one OCDS 1.1 release package, or as a spreadsheet."""
-    if output_format not in ("json", "csv", "xlsx"):
+    if output_format not in EXPORT_FORMATS:
         raise OcdsError(f"unknown format {output_format!r}: choose json, csv or xlsx")
     settings = settings_from_environment()
     with _mirror(settings) as session:
@@ -62,7 +62,7 @@ def export(
                 package = Path(folder) / "release-package.json"
                 count = _write(package, releases, metadata, total)
                 with console.status(f"Flattening {count} releases to {output_format} with flattentool…"):
-                    flatten_release_package(package, out, output_format)  # type: ignore[arg-type]
+                    flatten_release_package(package, out, cast(SpreadsheetFormat, output_format))
     console.print(f"{out}: {count} release{'' if count == 1 else 's'} of {total} process{'' if total == 1 else 'es'}")
 
 
