@@ -25,7 +25,6 @@ from ledger.errors import OcdsError
 from ledger.indexer.decode import EventDecoder
 from ledger.ocds.export import exported_releases, record_releases
 from ledger.ocds.packages import PackageMetadata, package_metadata, record_package, write_release_package
-from ledger.ocds.spreadsheet import SpreadsheetFormat, flatten_release_package
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.projections import Process
@@ -58,6 +57,9 @@ def export(
         if output_format == "json":
             count = _write(out, releases, metadata, total)
         else:
+            # Imported here: flattentool (with ZODB and openpyxl) would add ~0.14 s to every `procledger` command.
+            from ledger.ocds.spreadsheet import SpreadsheetFormat, flatten_release_package
+
             with tempfile.TemporaryDirectory(prefix="procledger-ocds-") as folder:
                 package = Path(folder) / "release-package.json"
                 count = _write(package, releases, metadata, total)
