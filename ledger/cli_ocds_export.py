@@ -25,6 +25,7 @@ from ledger.errors import OcdsError
 from ledger.indexer.decode import EventDecoder
 from ledger.ocds.export import exported_releases, record_releases
 from ledger.ocds.packages import PackageMetadata, package_metadata, record_package, write_release_package
+from ledger.ocds.releases import Publication
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.projections import Process
@@ -45,7 +46,7 @@ def export(
     settings = settings_from_environment()
     with _mirror(settings) as session:
         total = int(session.execute(select(func.count(Process.id))).scalar_one())
-        releases = exported_releases(session, _decoder(settings), settings.ocds_ocid_prefix)
+        releases = exported_releases(session, _decoder(settings), _publication(settings))
         first = next(releases, None)
         if first is None:  # and OCDS has no valid empty package
             raise OcdsError(
@@ -75,7 +76,7 @@ def record(
     """Write one process's OCDS record package: its releases, and the compiled release ocdsmerge builds of them."""
     settings = settings_from_environment()
     with _mirror(settings) as session:
-        published, releases = record_releases(session, _decoder(settings), ocid, settings.ocds_ocid_prefix)
+        published, releases = record_releases(session, _decoder(settings), ocid, _publication(settings))
     package = record_package(_metadata(settings, f"/ocds/records/{published}"), [(published, releases)])
     with _open_for_writing(out) as stream:
         json.dump(package, stream, ensure_ascii=False, indent=2)
@@ -110,8 +111,16 @@ def _open_for_writing(out: Path) -> TextIO:
 
 
 def _metadata(settings: Settings, path: str) -> PackageMetadata:
-    base = f"http://{settings.api_host}:{settings.api_port}"
-    return package_metadata(base + path, settings.ocds_extension_url)
+    return package_metadata(_api_url(settings) + path, settings.ocds_extension_url)
+
+
+def _publication(settings: Settings) -> Publication:
+    """The configured ocid prefix; documents linked to this ledger's API, which serves the same data."""
+    return Publication(settings.ocds_ocid_prefix, _api_url(settings))
+
+
+def _api_url(settings: Settings) -> str:
+    return f"http://{settings.api_host}:{settings.api_port}"
 
 
 def _decoder(settings: Settings) -> EventDecoder:

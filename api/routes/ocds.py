@@ -18,6 +18,7 @@ from ledger.errors import InvalidRequestError
 from ledger.ocds.export import record_releases, releases_after
 from ledger.ocds.packages import package_metadata, record_package
 from ledger.ocds.patched import extension_file
+from ledger.ocds.releases import Publication
 
 router = APIRouter(prefix="/ocds", tags=["ocds"])
 _LISTING = "ocds-releases"
@@ -46,7 +47,7 @@ def releases(
     settings = request.app.state.settings
     page = releases_after(
         session, decoder, after=position_after(_LISTING, after), limit=limit, since=since, until=until,
-        finality_depth=settings.finality_depth, ocid_prefix=settings.ocds_ocid_prefix,
+        finality_depth=settings.finality_depth, publication=_publication(request),
     )  # fmt: skip
     cursor = cursor_after(_LISTING, page.next_after)
     package: dict[str, Any] = _metadata(request, str(request.url.remove_query_params("after"))).fields()
@@ -65,7 +66,7 @@ def record(
     ocid: Annotated[str, Path(min_length=1, max_length=200, description="the process's ocid, as published")],
 ) -> Response:
     """One process as an OCDS 1.1 record package: every release of it, and their compiled release (ocdsmerge)."""
-    published, found = record_releases(session, decoder, ocid, request.app.state.settings.ocds_ocid_prefix)
+    published, found = record_releases(session, decoder, ocid, _publication(request))
     return _json(record_package(_metadata(request, str(request.url)), [(published, found)]))
 
 
@@ -80,6 +81,11 @@ def _unix(moment: datetime | None) -> int | None:
     if moment is None:
         return None
     return int((moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment).timestamp())
+
+
+def _publication(request: Request) -> Publication:
+    """The configured ocid prefix; documents linked to where this API is reached."""
+    return Publication(request.app.state.settings.ocds_ocid_prefix, str(request.base_url).rstrip("/"))
 
 
 def _metadata(request: Request, uri: str) -> Any:

@@ -13,18 +13,18 @@ from sqlalchemy.orm import Session
 from ledger.errors import NotFoundError
 from ledger.indexer.decode import EventDecoder
 from ledger.ocds.mirror import DEFAULT_CHUNK, process_chunks, processes_named, processes_with_ids, releases_of
-from ledger.ocds.releases import PROCESS_EVENTS
+from ledger.ocds.releases import AS_ON_CHAIN, PROCESS_EVENTS, Publication
 from ledger.read.facts import ZERO_HASH
 from ledger.store.models import Block, Checkpoint, RawLog, table_of
 
 
 def chain_releases(
-    session: Session, decoder: EventDecoder, ocid_prefix: str = "", chunk: int = DEFAULT_CHUNK
+    session: Session, decoder: EventDecoder, publication: Publication = AS_ON_CHAIN, chunk: int = DEFAULT_CHUNK
 ) -> Iterator[dict[str, Any]]:
     """Every release derived from the chain: process by process in the order they were opened, each process's
     releases in chain order, read `chunk` processes at a time."""
     for rows in process_chunks(session, chunk):
-        for _ocid, releases in releases_of(session, decoder, rows, ocid_prefix):
+        for _ocid, releases in releases_of(session, decoder, rows, publication):
             for release in releases:
                 yield release.release
 
@@ -32,26 +32,26 @@ def chain_releases(
 def exported_releases(
     session: Session,
     decoder: EventDecoder,
-    ocid_prefix: str = "",
+    publication: Publication = AS_ON_CHAIN,
     extra: Iterable[Mapping[str, Any]] = (),
     chunk: int = DEFAULT_CHUNK,
 ) -> Iterator[Mapping[str, Any]]:
     """What an export publishes: the chain's releases, then `extra` ones (e.g. publications kept verbatim)."""
-    return itertools.chain(chain_releases(session, decoder, ocid_prefix, chunk), extra)
+    return itertools.chain(chain_releases(session, decoder, publication, chunk), extra)
 
 
 def record_releases(
-    session: Session, decoder: EventDecoder, ocid: str, ocid_prefix: str = ""
+    session: Session, decoder: EventDecoder, ocid: str, publication: Publication = AS_ON_CHAIN
 ) -> tuple[str, list[dict[str, Any]]]:
     """The published ocid and the releases of the process `ocid` (published or on-chain form); NotFoundError if
     the mirror has no such process."""
-    rows = processes_named(session, ocid, ocid_prefix)
+    rows = processes_named(session, ocid, publication.ocid_prefix)
     if not rows:
         raise NotFoundError(
             f"no procurement process with ocid {ocid!r} is recorded; list the ocids with `procledger ocds export`"
             " or GET /processes, or wait for the indexer if it was created moments ago"
         )
-    published, releases = next(releases_of(session, decoder, rows, ocid_prefix))
+    published, releases = next(releases_of(session, decoder, rows, publication))
     return published, [release.release for release in releases]
 
 
@@ -73,7 +73,7 @@ def releases_after(
     since: int | None = None,
     until: int | None = None,
     finality_depth: int = 0,
-    ocid_prefix: str = "",
+    publication: Publication = AS_ON_CHAIN,
 ) -> ReleasePage:
     """Up to `limit` releases after position `after` (block, log index), in chain order, dated (block time, unix
     seconds) from `since` to `until` inclusive, up to the finality watermark (as the change feed)."""
@@ -85,7 +85,7 @@ def releases_after(
     wanted = {(int(row.block_number), int(row.log_index)): _process_of(row, decoder) for row in rows}
     by_position: dict[tuple[int, int], dict[str, Any]] = {}
     facts = processes_with_ids(session, checkpoint.chain_id, set(wanted.values()))
-    for _ocid, releases in releases_of(session, decoder, facts, ocid_prefix):
+    for _ocid, releases in releases_of(session, decoder, facts, publication):
         by_position.update((release.position, release.release) for release in releases if release.position in wanted)
     page = [by_position[position] for position in wanted if position in by_position]
     last = (int(rows[-1].block_number), int(rows[-1].log_index)) if rows else after

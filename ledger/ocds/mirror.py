@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ledger.indexer.decode import EventDecoder, raw_log_from_row
 from ledger.indexer.fetch import RawLog
 from ledger.ocds.ocids import chain_ocid_candidates, published_ocid
-from ledger.ocds.releases import BudgetLine, ChainEvent, ChainRelease, ProcessFacts, process_releases
+from ledger.ocds.releases import BudgetLine, ChainEvent, ChainRelease, ProcessFacts, Publication, process_releases
 from ledger.read.facts import NameResolver
 from ledger.read.labels import DOCUMENT_FIELDS, PARTY_FIELDS
 from ledger.store.models import Block, table_of
@@ -65,7 +65,7 @@ def process_chunks(session: Session, chunk: int = DEFAULT_CHUNK) -> Iterator[lis
         after = (last.block_number, last.log_index, last.id)
 
 
-def processes_named(session: Session, ocid: str, ocid_prefix: str) -> list[AnyRow]:
+def processes_named(session: Session, ocid: str, ocid_prefix: str = "") -> list[AnyRow]:
     """The process published as (or recorded on chain as) `ocid`, with its budget line; empty if none."""
     for candidate in chain_ocid_candidates(ocid, ocid_prefix):
         rows = list(session.execute(_FACTS.where(_processes.c.ocid == candidate).order_by(_processes.c.id).limit(1)))
@@ -86,7 +86,7 @@ def processes_with_ids(session: Session, chain_id: int, process_ids: Collection[
 
 
 def releases_of(
-    session: Session, decoder: EventDecoder, rows: Sequence[AnyRow], ocid_prefix: str
+    session: Session, decoder: EventDecoder, rows: Sequence[AnyRow], publication: Publication
 ) -> Iterator[tuple[str, list[ChainRelease]]]:
     """Each process of `rows` (as the queries above give them), as its published ocid and its releases."""
     by_chain: dict[int, list[AnyRow]] = defaultdict(list)
@@ -104,8 +104,9 @@ def releases_of(
                 resolver.want_documents(event.leaves)
         names = resolver.resolve(session)
         for row in chain_rows:
-            facts = _facts(row, ocid_prefix)
-            yield facts.ocid, list(process_releases(facts, events.get(row.process_id, []), names))
+            facts = _facts(row, publication.ocid_prefix)
+            releases = process_releases(facts, events.get(row.process_id, []), names, publication.documents_url)
+            yield facts.ocid, list(releases)
 
 
 def _facts(row: AnyRow, ocid_prefix: str) -> ProcessFacts:

@@ -66,6 +66,19 @@ class ProcessFacts:
 
 
 @dataclass(frozen=True)
+class Publication:
+    """How releases are published: the publisher's ocid prefix (ledger.ocds.ocids), and the base URL of the API
+    whose `/documents/{sha256}/content` serves stored documents (empty: documents get no `url`)."""
+
+    ocid_prefix: str = ""
+    documents_url: str = ""
+
+
+AS_ON_CHAIN = Publication()
+"""Ocids as on chain, documents without a `url`."""
+
+
+@dataclass(frozen=True)
 class ChainRelease:
     """A release and the chain position (block, log index) of the event it was derived from."""
 
@@ -73,9 +86,12 @@ class ChainRelease:
     release: dict[str, Any]
 
 
-def process_releases(facts: ProcessFacts, events: Iterable[ChainEvent], names: Names) -> Iterator[ChainRelease]:
-    """The releases of one process, from its events in chain order."""
-    fold = _Fold(facts, names)
+def process_releases(
+    facts: ProcessFacts, events: Iterable[ChainEvent], names: Names, documents_url: str = ""
+) -> Iterator[ChainRelease]:
+    """The releases of one process, from its events in chain order; a stored document's `url` begins with
+    `documents_url` (none if empty)."""
+    fold = _Fold(facts, names, documents_url)
     for event in events:
         release = fold.release(event)
         if release is not None:
@@ -100,9 +116,10 @@ def value(minor_units: int, currency: str) -> dict[str, Any]:
 
 
 class _Fold:
-    def __init__(self, facts: ProcessFacts, names: Names) -> None:
+    def __init__(self, facts: ProcessFacts, names: Names, documents_url: str) -> None:
         self.facts = facts
         self.names = names
+        self.documents_url = documents_url
         self.roles: dict[str, list[str]] = {}
         self.bidders: set[str] = set()
         self.contract_id: str | None = None
@@ -180,6 +197,8 @@ class _Fold:
             document["documentType"] = kind
         if known.title:
             document["title"] = known.title
+        if self.documents_url and known.available:  # stored, and not withdrawn
+            document["url"] = f"{self.documents_url}/documents/{sha}/content"
         if known.media_type:
             document["format"] = known.media_type
         document["datePublished"] = ocds_date(event.time)

@@ -47,6 +47,7 @@ from ledger.ocds.export import chain_releases  # noqa: E402
 from ledger.ocds.mirror import DEFAULT_CHUNK, process_chunks, releases_of  # noqa: E402
 from ledger.ocds.packages import package_metadata, write_release_package  # noqa: E402
 from ledger.ocds.patched import patched_release_schema  # noqa: E402
+from ledger.ocds.releases import AS_ON_CHAIN  # noqa: E402
 from ledger.ocds.schemas import RELEASE_PACKAGE, problems  # noqa: E402
 from ledger.settings import DEV_MNEMONIC, Settings  # noqa: E402
 from ledger.store.database import make_engine  # noqa: E402
@@ -95,7 +96,7 @@ def naive(engine: Engine, decoder: EventDecoder, out: Path, _chunk: int, show: D
     with Session(engine) as session:
         for done, row in enumerate(row for rows in process_chunks(session, total or 1) for row in rows):
             show(f"naive: {done:,}/{total:,} processes", done, total)
-            for _ocid, releases in releases_of(session, decoder, [row], ""):
+            for _ocid, releases in releases_of(session, decoder, [row], AS_ON_CHAIN):
                 everything.extend(release.release for release in releases)
     package = _metadata().fields() | {"releases": everything}
     with out.open("w", encoding="utf-8") as stream:

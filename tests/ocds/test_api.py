@@ -17,6 +17,7 @@ from ledger.chain.deployment import LEDGER
 from ledger.indexer.decode import EventDecoder
 from ledger.ocds.export import chain_releases
 from ledger.ocds.patched import extension_file, patched_release_schema
+from ledger.ocds.releases import Publication
 from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
 from ledger.settings import Settings
 from tests.api.conftest import DemoChain
@@ -34,7 +35,8 @@ def exported(full_chain: DemoChain, mirrored: Engine) -> list[dict[str, Any]]:
     """Every release, as the export writes them (process by process)."""
     decoder = EventDecoder([load_artifact(full_chain.settings.artifacts_dir, LEDGER).abi])
     with Session(mirrored) as session:
-        return list(chain_releases(session, decoder))
+        # Documents linked as the API links them: to where it is reached (the test client's base URL).
+        return list(chain_releases(session, decoder, Publication(documents_url="http://testserver")))
 
 
 def _walk(api: TestClient, limit: int, **filters: str) -> list[dict[str, Any]]:

@@ -22,7 +22,7 @@ from ledger.indexer.decode import EventDecoder, raw_log_from_row
 from ledger.ocds.export import chain_releases, exported_releases, record_releases
 from ledger.ocds.packages import package_metadata, record_package, write_release_package
 from ledger.ocds.patched import BIDS_EXTENSION_URL, patched_release_schema
-from ledger.ocds.releases import PROCESS_EVENTS
+from ledger.ocds.releases import PROCESS_EVENTS, Publication
 from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
 from ledger.ocds.spreadsheet import flatten_release_package
 from ledger.read.facts import ZERO_HASH
@@ -142,6 +142,19 @@ def test_documents_carry_their_sha256_and_chain_reference(package: dict[str, Any
     assert len(anchored) == 2  # the lifecycle anchors two documents under its process
 
 
+def test_a_stored_document_links_to_its_content_in_the_api(session: Session, decoder: EventDecoder) -> None:
+    publication = Publication(documents_url="http://ledger.example")
+    documents = [
+        document for release in chain_releases(session, decoder, publication) for document in _documents(release)
+    ]
+    stored = [document for document in documents if "url" in document]
+    assert stored and all(
+        document["url"] == f"http://ledger.example/documents/0x{document['sha256']}/content" for document in stored
+    )
+    assert any("url" not in document for document in documents)  # the lifecycle's documents are not in the store
+    assert all("title" in document for document in stored)
+
+
 def test_the_record_compiles_with_ocdsmerge_and_is_a_valid_record_package(
     session: Session, decoder: EventDecoder
 ) -> None:
@@ -186,13 +199,13 @@ def test_extra_releases_are_published_beside_the_chain_releases(session: Session
 def test_the_publisher_prefix_goes_before_chain_ocids_and_either_form_finds_the_record(
     session: Session, decoder: EventDecoder
 ) -> None:
-    ocids = {release["ocid"] for release in chain_releases(session, decoder, ocid_prefix="ocds-213czf")}
+    ocids = {release["ocid"] for release in chain_releases(session, decoder, Publication("ocds-213czf"))}
     assert f"ocds-213czf-{TENDER.ocid}" in ocids and all(ocid.startswith("ocds-213czf-ocds-pl0001-") for ocid in ocids)
-    assert {release["ocid"] for release in chain_releases(session, decoder, ocid_prefix="ocds-pl0001")} == {
+    assert {release["ocid"] for release in chain_releases(session, decoder, Publication("ocds-pl0001"))} == {
         release["ocid"] for release in chain_releases(session, decoder)
     }  # ocids that already carry the prefix are published as they are
     for asked in (TENDER.ocid, f"ocds-213czf-{TENDER.ocid}"):
-        published, _releases = record_releases(session, decoder, asked, "ocds-213czf")
+        published, _releases = record_releases(session, decoder, asked, Publication("ocds-213czf"))
         assert published == f"ocds-213czf-{TENDER.ocid}"
 
 
