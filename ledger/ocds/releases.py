@@ -116,6 +116,8 @@ def value(minor_units: int, currency: str) -> dict[str, Any]:
 
 
 class _Fold:
+    """One process's releases, event by event, keeping what carries from one event to the next."""
+
     def __init__(self, facts: ProcessFacts, names: Names, documents_url: str) -> None:
         self.facts = facts
         self.names = names
