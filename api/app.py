@@ -22,6 +22,7 @@ from api.routes import (
     documents,
     feed,
     health,
+    ocds,
     organisations,
     processes,
     service,
@@ -75,6 +76,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(bids.router)
     app.include_router(organisations.router)
     app.include_router(feed.router)
+    app.include_router(ocds.router)
     app.include_router(service.router)
     app.include_router(documents.router)
     app.include_router(audit.router)

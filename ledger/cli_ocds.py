@@ -9,8 +9,11 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from ledger.cli_ocds_export import export, record
 from ledger.errors import OcdsError
+from ledger.ocds.patched import patched_release_schema, shipped_extensions
 from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
+from ledger.settings import settings_from_environment
 
 ocds_app = typer.Typer(help="Publish the ledger as OCDS 1.1, and check or anchor existing OCDS publications.")
 console = Console(stderr=True)
@@ -24,7 +27,9 @@ def validate(
     """Check a release or record package against the official OCDS 1.1.5 schema, offline."""
     package = _load(file)
     kind, schema_name = ("record", RECORD_PACKAGE) if "records" in package else ("release", RELEASE_PACKAGE)
-    found = list(problems(package, schema_name))
+    # The extensions this ledger ships (bids, chain evidence) add fields with rules of their own: check those too.
+    shipped = shipped_extensions(package.get("extensions"), settings_from_environment().ocds_extension_url)
+    found = list(problems(package, schema_name, patched_release_schema() if shipped else None))
     if found:
         for problem in found[:SHOWN_PROBLEMS]:
             console.print(f"  {problem}", markup=False, highlight=False)
@@ -32,7 +37,8 @@ def validate(
         counted = f"{len(found)} problem{'' if len(found) == 1 else 's'}"
         raise OcdsError(f"{file} is not a valid OCDS 1.1.5 {kind} package: {counted}{more}")
     count = len(package.get(f"{kind}s") or [])
-    console.print(f"{file}: a valid OCDS 1.1.5 {kind} package ({count} {kind}{'' if count == 1 else 's'})")
+    patched = f" with its extensions ({', '.join(shipped)})" if shipped else ""
+    console.print(f"{file}: a valid OCDS 1.1.5 {kind} package{patched} ({count} {kind}{'' if count == 1 else 's'})")
 
 
 def _load(file: Path) -> dict[str, Any]:
@@ -46,3 +52,7 @@ def _load(file: Path) -> dict[str, Any]:
     if not isinstance(loaded, dict) or not ({"releases", "records"} & loaded.keys()):
         raise OcdsError(f"{file} is not an OCDS package: expected a JSON object with `releases` or `records`")
     return loaded
+
+
+ocds_app.command("export")(export)
+ocds_app.command("record")(record)

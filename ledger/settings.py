@@ -88,6 +88,17 @@ class Settings(BaseSettings):
         description="seconds a new ledger admin waits before accepting the role (set at deployment)",
     )
 
+    ocds_ocid_prefix: str = Field(
+        default="",
+        max_length=64,
+        pattern=r"^([A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9])?$",
+        description="OCDS publisher prefix (e.g. ocds-213czf) put before chain ocids that lack it; empty: as on chain",
+    )
+    ocds_extension_url: str = Field(
+        default="",
+        description="URL of the chain-evidence OCDS extension's extension.json; empty: this API's /ocds/extensions",
+    )
+
     @field_validator("keystore_passphrase", "gateway_token")
     @classmethod
     def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
@@ -112,6 +123,8 @@ class Settings(BaseSettings):
             self.rpc_url = f"http://127.0.0.1:{self.chain_port}"
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'ledger.sqlite3'}"
+        if not self.ocds_extension_url:
+            self.ocds_extension_url = f"http://{self.api_host}:{self.api_port}/ocds/extensions/chain/extension.json"
         return self
 
     @property
