@@ -9,12 +9,14 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from ledger.cli_ocds_import import import_command
 from ledger.errors import OcdsError
 from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
 
 ocds_app = typer.Typer(help="Publish the ledger as OCDS 1.1, and check or anchor existing OCDS publications.")
 console = Console(stderr=True)
 SHOWN_PROBLEMS = 20  # a broken package can break the schema thousands of times; the first ones say what is wrong
+ocds_app.command("import")(import_command)
 
 
 @ocds_app.command("validate")
@@ -29,9 +31,8 @@ def validate(
         for problem in found[:SHOWN_PROBLEMS]:
             console.print(f"  {problem}", markup=False, highlight=False)
         more = f" (the first {SHOWN_PROBLEMS} are shown)" if len(found) > SHOWN_PROBLEMS else ""
-        raise OcdsError(
-            f"{file} is not a valid OCDS 1.1.5 {kind} package: {len(found)} problem{'' if len(found) == 1 else 's'}{more}"
-        )
+        plural = "" if len(found) == 1 else "s"
+        raise OcdsError(f"{file} is not a valid OCDS 1.1.5 {kind} package: {len(found)} problem{plural}{more}")
     count = len(package.get(f"{kind}s") or [])
     console.print(f"{file}: a valid OCDS 1.1.5 {kind} package ({count} {kind}{'' if count == 1 else 's'})")
 

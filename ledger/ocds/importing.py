@@ -1,0 +1,129 @@
+"""Import OCDS releases: keep each verbatim in the document store, and put its leaf (and one per document it
+lists) into the publisher's anchor batches, whose roots the submitter then takes to the chain.
+
+Each release is checked (ledger.ocds.releases); one that cannot be used is reported with where it was and why, and
+the rest go on. A release already imported by this publisher on this chain (same leaf) is counted, not imported
+again, so re-importing a file places no leaf and opens no batch. Rows are committed every COMMIT_EVERY releases, so
+an interrupted import keeps what it did and a rerun finishes the rest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ledger.gateway.anchor_batches import BatchRules, anchor_place, place_in_batch
+from ledger.ocds.reading import Item, PackageSeen, RawRelease, Unreadable
+from ledger.ocds.releases import CheckedRelease, check_release
+from ledger.store.documents import DocumentStore
+from ledger.store.ocds_imports import find_imported, first_with_id, record_import
+
+COMMIT_EVERY = 200
+MEDIA_TYPE = "application/json"
+
+
+@dataclass(frozen=True)
+class ImportTarget:
+    """Where imported releases go: the store, and the publisher's batches on this chain."""
+
+    store: DocumentStore
+    chain_id: int
+    publisher_org: str
+    signer: str
+    rules: BatchRules
+    source: str  # the file's name, recorded with each release
+
+
+@dataclass
+class ImportReport:
+    """What an import did, for its summary."""
+
+    imported: int = 0
+    already: int = 0
+    leaves: int = 0  # hashes placed in batches: releases and their documents (one already there keeps its place)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, reason)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (release, what was done)
+    next_pages: list[tuple[str, Any]] = field(default_factory=list)
+    extensions: list[tuple[str, list[Any]]] = field(default_factory=list)
+    batch_ids: set[int] = field(default_factory=set)  # every batch holding a release of the file
+
+    @property
+    def releases(self) -> int:
+        return self.imported + self.already + len(self.skipped)
+
+
+def import_items(session: Session, items: Iterable[Item], target: ImportTarget) -> ImportReport:
+    """Import every release among `items` (ledger.ocds.reading), committing as it goes; returns the report."""
+    report = ImportReport()
+    pending = 0
+    for item in items:
+        if isinstance(item, Unreadable):
+            report.skipped.append((item.where, item.reason))
+        elif isinstance(item, PackageSeen):
+            _package(item, report)
+        else:
+            pending += _release(session, item, target, report)
+            if pending >= COMMIT_EVERY:
+                session.commit()
+                pending = 0
+    session.commit()
+    return report
+
+
+def _package(package: PackageSeen, report: ImportReport) -> None:
+    if package.next_page is not None:
+        report.next_pages.append((package.where, package.next_page))
+    if package.extensions:
+        report.extensions.append((package.where, package.extensions))
+
+
+def _release(session: Session, raw: RawRelease, target: ImportTarget, report: ImportReport) -> int:
+    """Import one release; returns 1 when it wrote anything."""
+    checked = check_release(raw)
+    if isinstance(checked, Unreadable):
+        report.skipped.append((checked.where, checked.reason))
+        return 0
+    label = f"{checked.ocid} / {checked.release_id} ({checked.where})"
+    known = find_imported(session, target.chain_id, target.publisher_org, checked.sha256)
+    if known is not None:
+        report.already += 1
+        report.batch_ids.add(known.batch_id)
+        return 0
+    report.notes.extend((label, note) for note in checked.notes)
+    first = first_with_id(session, checked.ocid, checked.release_id)
+    if first is not None:
+        report.notes.append((
+            label, f"another release already has this ocid and id (import {first.id}) with other content: both kept "
+            "and anchored, this one marked as its duplicate and left out of exports",
+        ))  # fmt: skip
+    stored = _store(session, target, checked, checked.text)
+    upgraded = _store(session, target, checked, checked.upgraded) if checked.upgraded is not None else None
+    leaf_id = _place(session, target, checked.sha256, report)
+    for document in checked.document_hashes:
+        _place(session, target, document, report)
+    batch_id = anchor_place(session, leaf_id).batch_id
+    report.batch_ids.add(batch_id)
+    record_import(
+        session, chain_id=target.chain_id, publisher_org=target.publisher_org, ocid=checked.ocid,
+        release_id=checked.release_id, release_date=checked.date, ocds_version=checked.version,
+        stored_sha256=stored, upgraded_sha256=upgraded, leaf_sha256=checked.sha256, leaf_id=leaf_id,
+        batch_id=batch_id, document_count=len(checked.document_hashes),
+        duplicate_of=None if first is None else first.id, source=f"{target.source}: {checked.where}",
+        imported_at=datetime.now(UTC),
+    )  # fmt: skip
+    report.imported += 1
+    return 1
+
+
+def _store(session: Session, target: ImportTarget, checked: CheckedRelease, content: bytes) -> str:
+    title = f"OCDS release {checked.release_id} of {checked.ocid}"
+    return target.store.add(session, content, MEDIA_TYPE, title, added_by=target.publisher_org).sha256
+
+
+def _place(session: Session, target: ImportTarget, sha256: str, report: ImportReport) -> int:
+    report.leaves += 1
+    return place_in_batch(session, target.chain_id, target.publisher_org, target.signer, None, sha256, target.rules)
