@@ -14,6 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ledger.errors import NotFoundError
+from ledger.ocds.canonical import canonical_sha256, listed_documents, parse_release
+from ledger.proofs.merkle import inclusion_proof
+from ledger.store.anchor_batch_models import CLOSED, AnchorBatch, AnchorBatchLeaf
+from ledger.store.anchoring import anchored_leaves
 from ledger.store.documents import DocumentStore
 from ledger.store.ocds_models import ImportedRelease
 
@@ -107,6 +112,56 @@ def imported_releases(
     for text in imported_release_texts(session, store, ocid=ocid, include_duplicates=include_duplicates):
         release: dict[str, Any] = json.loads(text, strict=False)
         yield release
+
+
+def releases_with_id(session: Session, release_id: str, ocid: str | None = None) -> list[ImportedReleaseRow]:
+    """The imported releases with this id (of this ocid, if given), first imported first."""
+    query = select(ImportedRelease).where(ImportedRelease.release_id == release_id).order_by(ImportedRelease.id)
+    if ocid is not None:
+        query = query.where(ImportedRelease.ocid == ocid)
+    return [_row(row) for row in session.scalars(query)]
+
+
+def release_proof(session: Session, store: DocumentStore, row: ImportedReleaseRow) -> dict[str, Any]:
+    """The proof file of an imported release (format of ledger.verify.ocds_release): its text as published and the
+    audit path of it and of each document it lists, from the publisher's batches; NotFoundError while a batch is
+    not anchored yet."""
+    _, content = store.open_content(session, row.stored_sha256)
+    with content:
+        text = content.read().decode("utf-8")
+    release = parse_release(text)
+    hashes = {"release": row.leaf_sha256}
+    for number, document in enumerate(listed_documents(release), start=1):
+        hashes[f"document {number}"] = canonical_sha256(document)
+    leaves = [_leaf_proof(session, row, of, sha256) for of, sha256 in hashes.items()]
+    return {
+        "format": "procledger-ocds-release-proof/1", "chain_id": row.chain_id, "anchorer_org": row.publisher_org,
+        "ocid": row.ocid, "release_id": row.release_id, "release": text, "leaves": leaves,
+    }  # fmt: skip
+
+
+def _leaf_proof(session: Session, row: ImportedReleaseRow, of: str, sha256: str) -> dict[str, Any]:
+    found = session.execute(
+        select(AnchorBatchLeaf.leaf_index, AnchorBatch.root)
+        .join(AnchorBatch, AnchorBatch.id == AnchorBatchLeaf.batch_id)
+        .where(
+            AnchorBatchLeaf.doc_sha256 == sha256, AnchorBatch.chain_id == row.chain_id,
+            AnchorBatch.org_id == row.publisher_org, AnchorBatch.state == CLOSED,
+        )
+        .order_by(AnchorBatch.id)
+        .limit(1)
+    ).first()  # fmt: skip
+    if found is None or found.root is None:
+        raise NotFoundError(
+            f"the {of} of release {row.release_id} ({sha256}) is in no closed batch yet; run `procledger submit`"
+        )
+    rows = anchored_leaves(session, row.chain_id, row.publisher_org, found.root)
+    leaves = [bytes.fromhex(leaf[2:]) for _, leaf in rows]
+    path = inclusion_proof(leaves, found.leaf_index)
+    return {
+        "of": of, "sha256": sha256, "root": found.root, "leaf_index": found.leaf_index, "tree_size": len(leaves),
+        "audit_path": ["0x" + step.hex() for step in path],
+    }  # fmt: skip
 
 
 def _row(row: ImportedRelease) -> ImportedReleaseRow:
