@@ -29,10 +29,10 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def parse_release(text: str | bytes) -> Any:
+def parse_release(text: str | bytes, strict: bool = False) -> Any:
     """The value of one JSON text with every number as its NumberToken; raw control characters in strings are
-    accepted (many publishers send them), NaN and Infinity are not."""
-    return json.loads(text, parse_float=NumberToken, parse_int=NumberToken, parse_constant=_no_constants, strict=False)
+    accepted unless `strict` (many publishers send them), NaN and Infinity never are."""
+    return json.loads(text, parse_float=NumberToken, parse_int=NumberToken, parse_constant=_no_constants, strict=strict)
 
 
 def canonical_json(value: Any) -> bytes:

@@ -8,7 +8,6 @@ with notes saying what was done, so the import's summary can report each.
 from __future__ import annotations
 
 import copy
-import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -77,31 +76,21 @@ def check_release(raw: RawRelease) -> CheckedRelease | Unreadable:
 
 def _parse(text: bytes, notes: list[str]) -> Any:
     try:
-        return parse_release(text)
+        return parse_release(text, strict=True)
     except ValueError as error:
         if "Invalid control character" not in str(error):
             raise
-    value = _parse_lenient(text)
+    value = parse_release(text)
     notes.append("raw control characters inside strings (not allowed in JSON): accepted and kept verbatim")
     return value
 
 
-def _parse_lenient(text: bytes) -> Any:
-    return json.loads(
-        text, parse_float=NumberToken, parse_int=NumberToken, parse_constant=_refuse_constant, strict=False
-    )
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
 def _identifier(value: dict[str, Any], key: str, notes: list[str]) -> tuple[str, str | None]:
     found = value.get(key)
-    if isinstance(found, NumberToken):
+    if isinstance(found, NumberToken) and key == "id":  # many publishers number releases; an ocid has a prefix
         notes.append(f"numeric {key} {found}: kept as published, recorded as the string {str.__str__(found)!r}")
         return str.__str__(found), None
-    if isinstance(found, str) and found.strip():
+    if isinstance(found, str) and not isinstance(found, NumberToken) and found.strip():
         return found, None
     if found is None:
         return "", f"no `{key}`: a release needs its ocid and id"
