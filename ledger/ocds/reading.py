@@ -67,6 +67,7 @@ class _Broken(Exception):
     def __init__(self, offset: int, reason: str) -> None:
         super().__init__(f"not JSON at byte {offset}: {reason}")
         self.offset = offset
+        self.reason = reason
 
 
 def read_publication(path: Path, on_progress: Callable[[int], None] | None = None) -> Iterator[Item]:
@@ -107,7 +108,7 @@ def _lines(stream: BinaryIO, on_progress: Callable[[int], None] | None) -> Itera
         try:
             yield from _top_values(_Scanner(BytesIO(line), None), f"line {number}, ")
         except _Broken as error:
-            yield Unreadable(f"line {number}", str(error))
+            yield Unreadable(f"line {number}", f"not JSON at byte {error.offset} of the line: {error.reason}")
 
 
 def _top_values(scanner: _Scanner, prefix: str) -> Iterator[Item]:

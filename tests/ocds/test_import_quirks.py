@@ -61,7 +61,7 @@ def test_each_quirk_is_reported_with_what_was_done_and_the_usable_releases_are_i
     stdout = procledger(settings, "ocds", "import", str(path), "--report", str(tmp_path / "report.json")).stdout
 
     assert _summary(stdout).startswith("summary: 7 imported, 0 already imported, 5 skipped"), stdout
-    assert "skipped line 7: not JSON at byte 46: expected a member name, got the end of the input" in stdout
+    assert "skipped line 7: not JSON at byte 46 of the line: expected a member name, got the end of the input" in stdout
     assert "skipped line 8 (id wrong-ocid): expected `ocid` to be a non-empty string, got a JSON array" in stdout
     assert "skipped line 9 (id wrong-date): expected `date` to be a string, got a JSON number" in stdout
     assert 'skipped line 10: not JSON: it starts with "a string, not a' in stdout

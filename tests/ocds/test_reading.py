@@ -65,7 +65,7 @@ def test_json_lines_go_on_after_a_broken_line_and_arrays_and_bare_releases_are_r
     items = list(read_publication(path))
     assert items == [
         RawRelease(b'{"ocid":"o","id":"1"}', "line 1", None),
-        Unreadable("line 2", "not JSON at byte 21: expected a value, got the end of the input"),
+        Unreadable("line 2", "not JSON at byte 21 of the line: expected a value, got the end of the input"),
         RawRelease(b'{"ocid":"o","id":"2"}', "line 3, item 1", None),
         Unreadable("line 3, item 2", "expected a package or a release (a JSON object), got 3"),
         RawRelease(b'{"ocid":"o","id":"4"}', "line 5, release 1", None),  # the version comes too late to say
