@@ -3,8 +3,9 @@ lists) into the publisher's anchor batches, whose roots the submitter then takes
 
 Each release is checked (ledger.ocds.releases); one that cannot be used is reported with where it was and why, and
 the rest go on. A release already imported by this publisher on this chain (same leaf) is counted, not imported
-again, so re-importing a file places no leaf and opens no batch. Rows are committed every COMMIT_EVERY releases, so
-an interrupted import keeps what it did and a rerun finishes the rest.
+again, so re-importing a file places no leaf and opens no batch. Releases are imported in groups of GROUP, each
+group's leaves placed together and its rows committed together, so an interrupted import keeps what it did and a
+rerun finishes the rest.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ledger.gateway.anchor_batches import BatchRules, anchor_place, place_in_batch
-from ledger.ocds.reading import Item, PackageSeen, RawRelease, Unreadable
+from ledger.gateway.anchor_batches import BatchRules, batches_of_leaves, place_all_in_batches
+from ledger.ocds.reading import Item, PackageSeen, Unreadable
 from ledger.ocds.releases import CheckedRelease, check_release
 from ledger.store.documents import DocumentStore
-from ledger.store.ocds_imports import find_imported, first_with_id, record_import
+from ledger.store.ocds_imports import first_with_id, imported_batches, record_import
 
-COMMIT_EVERY = 200
+GROUP = 200
 MEDIA_TYPE = "application/json"
 
 
@@ -51,26 +52,24 @@ class ImportReport:
     extensions: list[tuple[str, list[Any]]] = field(default_factory=list)
     batch_ids: set[int] = field(default_factory=set)  # every batch holding a release of the file
 
-    @property
-    def releases(self) -> int:
-        return self.imported + self.already + len(self.skipped)
-
 
 def import_items(session: Session, items: Iterable[Item], target: ImportTarget) -> ImportReport:
-    """Import every release among `items` (ledger.ocds.reading), committing as it goes; returns the report."""
+    """Import every release among `items` (ledger.ocds.reading), committing group by group; returns the report."""
     report = ImportReport()
-    pending = 0
+    group: list[CheckedRelease] = []
     for item in items:
-        if isinstance(item, Unreadable):
-            report.skipped.append((item.where, item.reason))
-        elif isinstance(item, PackageSeen):
+        if isinstance(item, PackageSeen):
             _package(item, report)
-        else:
-            pending += _release(session, item, target, report)
-            if pending >= COMMIT_EVERY:
-                session.commit()
-                pending = 0
-    session.commit()
+            continue
+        checked = item if isinstance(item, Unreadable) else check_release(item)
+        if isinstance(checked, Unreadable):
+            report.skipped.append((checked.where, checked.reason))
+            continue
+        group.append(checked)
+        if len(group) >= GROUP:
+            _import_group(session, group, target, report)
+            group = []
+    _import_group(session, group, target, report)
     return report
 
 
@@ -81,18 +80,32 @@ def _package(package: PackageSeen, report: ImportReport) -> None:
         report.extensions.append((package.where, package.extensions))
 
 
-def _release(session: Session, raw: RawRelease, target: ImportTarget, report: ImportReport) -> int:
-    """Import one release; returns 1 when it wrote anything."""
-    checked = check_release(raw)
-    if isinstance(checked, Unreadable):
-        report.skipped.append((checked.where, checked.reason))
-        return 0
+def _import_group(session: Session, group: list[CheckedRelease], target: ImportTarget, report: ImportReport) -> None:
+    known = imported_batches(session, target.chain_id, target.publisher_org, [each.sha256 for each in group])
+    new: dict[str, CheckedRelease] = {}
+    for checked in group:
+        if checked.sha256 in known or checked.sha256 in new:  # imported before, or earlier in this file
+            report.already += 1
+            if checked.sha256 in known:
+                report.batch_ids.add(known[checked.sha256])
+        else:
+            new[checked.sha256] = checked
+    hashes = [sha256 for checked in new.values() for sha256 in (checked.sha256, *checked.document_hashes)]
+    leaf_ids = place_all_in_batches(
+        session, target.chain_id, target.publisher_org, target.signer, None, hashes, target.rules
+    )  # fmt: skip
+    report.leaves += len(leaf_ids)
+    batches = batches_of_leaves(session, [leaf_ids[sha256] for sha256 in new])
+    for checked in new.values():
+        leaf_id = leaf_ids[checked.sha256]
+        _record(session, checked, target, leaf_id, batches[leaf_id], report)
+    session.commit()
+
+
+def _record(
+    session: Session, checked: CheckedRelease, target: ImportTarget, leaf_id: int, batch_id: int, report: ImportReport
+) -> None:
     label = f"{checked.ocid} / {checked.release_id} ({checked.where})"
-    known = find_imported(session, target.chain_id, target.publisher_org, checked.sha256)
-    if known is not None:
-        report.already += 1
-        report.batch_ids.add(known.batch_id)
-        return 0
     report.notes.extend((label, note) for note in checked.notes)
     first = first_with_id(session, checked.ocid, checked.release_id)
     if first is not None:
@@ -102,10 +115,6 @@ def _release(session: Session, raw: RawRelease, target: ImportTarget, report: Im
         ))  # fmt: skip
     stored = _store(session, target, checked, checked.text)
     upgraded = _store(session, target, checked, checked.upgraded) if checked.upgraded is not None else None
-    leaf_id = _place(session, target, checked.sha256, report)
-    for document in checked.document_hashes:
-        _place(session, target, document, report)
-    batch_id = anchor_place(session, leaf_id).batch_id
     report.batch_ids.add(batch_id)
     record_import(
         session, chain_id=target.chain_id, publisher_org=target.publisher_org, ocid=checked.ocid,
@@ -116,14 +125,8 @@ def _release(session: Session, raw: RawRelease, target: ImportTarget, report: Im
         imported_at=datetime.now(UTC),
     )  # fmt: skip
     report.imported += 1
-    return 1
 
 
 def _store(session: Session, target: ImportTarget, checked: CheckedRelease, content: bytes) -> str:
     title = f"OCDS release {checked.release_id} of {checked.ocid}"
     return target.store.add(session, content, MEDIA_TYPE, title, added_by=target.publisher_org).sha256
-
-
-def _place(session: Session, target: ImportTarget, sha256: str, report: ImportReport) -> int:
-    report.leaves += 1
-    return place_in_batch(session, target.chain_id, target.publisher_org, target.signer, None, sha256, target.rules)

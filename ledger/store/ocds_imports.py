@@ -55,6 +55,20 @@ def find_imported(session: Session, chain_id: int, publisher_org: str, leaf_sha2
     return None if row is None else _row(row)
 
 
+def imported_batches(session: Session, chain_id: int, publisher_org: str, leaves: list[str]) -> dict[str, int]:
+    """Of these leaves, those this publisher imported on this chain, with the batch each went into."""
+    found: dict[str, int] = {}
+    for start in range(0, len(leaves), _CHUNK):
+        rows = session.execute(
+            select(ImportedRelease.leaf_sha256, ImportedRelease.batch_id).where(
+                ImportedRelease.chain_id == chain_id, ImportedRelease.publisher_org == publisher_org,
+                ImportedRelease.leaf_sha256.in_(leaves[start : start + _CHUNK]),
+            )
+        )  # fmt: skip
+        found.update((str(leaf), int(batch_id)) for leaf, batch_id in rows)
+    return found
+
+
 def first_with_id(session: Session, ocid: str, release_id: str) -> ImportedReleaseRow | None:
     """The first release imported under (ocid, release id), if any."""
     row = session.scalars(
