@@ -136,6 +136,7 @@ def _value(scanner: _Scanner, where: str) -> Iterator[Item]:
         return
     seen: dict[str, Any] = {}
     streamed = False
+    not_array: tuple[str, bytes] | None = None  # a package's `releases` or `records` that is no array
     start = scanner.mark()
     for key in scanner.members():
         if key in _CONTAINERS and scanner.peek() == b"[":
@@ -147,6 +148,13 @@ def _value(scanner: _Scanner, where: str) -> Iterator[Item]:
             raw = scanner.value()
             if key in ("version", "extensions", "links"):
                 seen[key] = _loads(raw)
+            elif key in _CONTAINERS:
+                not_array = (key, raw)
+    if not streamed and not_array is not None:
+        scanner.unmark()
+        key, raw = not_array
+        yield Unreadable(where or "the package", f"expected `{key}` to be an array, got {_shown(raw)}")
+        return
     if not streamed:
         yield RawRelease(scanner.since(start), where or "the release", None)
         return

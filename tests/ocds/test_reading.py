@@ -73,6 +73,14 @@ def test_json_lines_go_on_after_a_broken_line_and_arrays_and_bare_releases_are_r
     ]
 
 
+def test_a_package_whose_releases_are_no_array_is_one_unreadable_item(tmp_path: Path) -> None:
+    path = tmp_path / "package.json"
+    path.write_text('{"version": "1.1", "releases": {"ocid": "o", "id": "1"}}')
+    assert list(read_publication(path)) == [
+        Unreadable("the package", 'expected `releases` to be an array, got {"ocid": "o", "id": "1"}')
+    ]
+
+
 def test_a_file_that_is_not_json_is_one_unreadable_item(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("minutes of the evaluation committee, 3 pages\n" * 1000)
