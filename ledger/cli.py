@@ -30,7 +30,6 @@ from ledger.cli_anchor import anchor
 from ledger.cli_bids import bid_app
 from ledger.cli_keys import keys_app
 from ledger.cli_ocds import ocds_app
-from ledger.cli_ocds_proof import verify_release_command
 from ledger.cli_pay import pay
 from ledger.cli_proofs import proof_app
 from ledger.cli_submit import build_submitter, submit
@@ -57,7 +56,6 @@ app.command("complain")(complain)
 app.command("deliver")(deliver)
 console = Console(stderr=True)
 log = logging.getLogger("procledger")
-verify_app.command("ocds-release")(verify_release_command)
 app.add_typer(verify_app, name="verify")
 app.add_typer(ocds_app, name="ocds")
 app.command()(audit)

@@ -33,8 +33,8 @@ def validate(
         for problem in found[:SHOWN_PROBLEMS]:
             console.print(f"  {problem}", markup=False, highlight=False)
         more = f" (the first {SHOWN_PROBLEMS} are shown)" if len(found) > SHOWN_PROBLEMS else ""
-        plural = "" if len(found) == 1 else "s"
-        raise OcdsError(f"{file} is not a valid OCDS 1.1.5 {kind} package: {len(found)} problem{plural}{more}")
+        counted = f"{len(found)} problem{'' if len(found) == 1 else 's'}"
+        raise OcdsError(f"{file} is not a valid OCDS 1.1.5 {kind} package: {counted}{more}")
     count = len(package.get(f"{kind}s") or [])
     console.print(f"{file}: a valid OCDS 1.1.5 {kind} package ({count} {kind}{'' if count == 1 else 's'})")
 
