@@ -4,13 +4,17 @@ unusable one skipped with its reason, and the good releases of a mixed or broken
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
 from ledger.chain.deployment import Deployment
 from ledger.settings import Settings
+from tests.helpers import PROJECT_DIR
 from tests.ocds.cli import procledger, releases_back, texts_back
-from tests.test_cli import deployed  # noqa: F401  (fixture)
+from tests.test_cli import MAIN, _environment, deployed  # noqa: F401  (fixture)
+from tests.test_cli_gateway import SECRET
 
 OCID = "ocds-quirks-0001"
 FLOAT = b'{"ocid":"ocds-quirks-0001","id":"float","date":"2024-01-02T00:00:00Z","tag":["award"],"awards":[{"id":"1","value":{"amount":1.2326533E7,"currency":"GBP"}}]}'  # noqa: E501
@@ -135,7 +139,17 @@ def test_a_50_mb_file_streams_and_its_good_releases_are_imported_around_a_broken
             if index == 25:
                 out.write(b'{"ocid": "ocds-quirks-0001", "id": "torn", "tender": {"description": "cut off\n')
     assert path.stat().st_size > 50 * 10**6
-    stdout = procledger(settings, "ocds", "import", str(path)).stdout
+    output = tmp_path / "import.out"
+    with output.open("w") as out:  # run as a process of its own, to read its own peak memory
+        child = subprocess.Popen(
+            [*MAIN, "ocds", "import", str(path)], env={**os.environ, **_environment(settings, **SECRET)},
+            cwd=PROJECT_DIR, stdout=out, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        _, status, usage = os.wait4(child.pid, 0)
+    stdout = output.read_text()
+    assert os.waitstatus_to_exitcode(status) == 0, stdout
+    # streamed: the command's own ~110 MiB and a few releases, never the 50 MB file parsed
+    assert usage.ru_maxrss * 1024 < 220 * 2**20, usage.ru_maxrss  # 174 MiB measured; json.load alone adds ~150
     assert _summary(stdout).startswith("summary: 50 imported, 0 already imported, 1 skipped"), stdout
     assert "skipped line 27: not JSON at byte " in stdout
     assert len(texts_back(settings)) == 50
