@@ -31,7 +31,7 @@ from ledger.ocds.importing import ImportReport, ImportTarget, import_items
 from ledger.ocds.publisher import ensure_publisher
 from ledger.ocds.reading import read_publication
 from ledger.settings import Settings, settings_from_environment
-from ledger.store.anchor_batch_models import AnchorBatch
+from ledger.store.anchor_batch_models import BATCHING, AnchorBatch
 from ledger.store.database import make_engine, upgrade_schema
 from ledger.store.document_files import DocumentFiles
 from ledger.store.documents import DocumentStore
@@ -75,6 +75,7 @@ def import_command(
     if report.imported + report.already == 0:
         reason = report.skipped[0][1] if report.skipped else "it holds no release"
         raise OcdsError(f"{file} holds no usable OCDS release ({reason}); nothing was imported")
+    report.batch_ids.update(_open_batches(engine, target))  # a rerun after a crash finishes what that run left open
     sent = _anchor(settings, engine, w3, report)
     engine.dispose()
     typer.echo(
@@ -128,6 +129,19 @@ def _anchor(settings: Settings, engine: Any, w3: Any, report: ImportReport) -> i
         if write.id in waiting:
             typer.echo(f"anchored root {write.body.get('root')} ({write.body.get('count')} leaves) in {write.tx_hash}")
     return len(transactions)
+
+
+def _open_batches(engine: Any, target: ImportTarget) -> list[int]:
+    """The publisher's batches still open on this chain: only imports fill them, so this import closes them."""
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(AnchorBatch.id).where(
+                    AnchorBatch.chain_id == target.chain_id, AnchorBatch.org_id == target.publisher_org,
+                    AnchorBatch.state == BATCHING,
+                )
+            )
+        )  # fmt: skip
 
 
 def _writes(session: Session, batch_ids: set[int]) -> list[Any]:

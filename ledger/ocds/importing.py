@@ -50,7 +50,7 @@ class ImportReport:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (release, what was done)
     next_pages: list[tuple[str, Any]] = field(default_factory=list)
     extensions: list[tuple[str, list[Any]]] = field(default_factory=list)
-    batch_ids: set[int] = field(default_factory=set)  # every batch holding a release of the file
+    batch_ids: set[int] = field(default_factory=set)  # every batch holding a release of the file or its documents
 
 
 def import_items(session: Session, items: Iterable[Item], target: ImportTarget) -> ImportReport:
@@ -95,7 +95,8 @@ def _import_group(session: Session, group: list[CheckedRelease], target: ImportT
         session, target.chain_id, target.publisher_org, target.signer, None, hashes, target.rules
     )  # fmt: skip
     report.leaves += len(leaf_ids)
-    batches = batches_of_leaves(session, [leaf_ids[sha256] for sha256 in new])
+    batches = batches_of_leaves(session, list(leaf_ids.values()))
+    report.batch_ids.update(batches.values())  # a batch may hold only documents of a release in the one before
     for checked in new.values():
         leaf_id = leaf_ids[checked.sha256]
         _record(session, checked, target, leaf_id, batches[leaf_id], report)

@@ -53,6 +53,19 @@ def test_import_right_after_deploy_sets_up_the_publisher_and_each_release_verifi
     assert "verified: release" in procledger(settings, "verify", "ocds-release", str(proof_file)).stdout
 
 
+def test_with_small_batches_every_release_and_document_lands_in_an_anchored_root_and_verifies(
+    settings: Settings,
+    deployed: Deployment,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    package = fictional_package(tmp_path)
+    result = procledger(settings, "ocds", "import", str(package), PROCLEDGER_ANCHOR_BATCH_SIZE="4")
+    # 6 releases and their 10 distinct documents, 4 to a root: batches end between a release and its documents
+    assert "summary: 6 imported, 0 already imported, 0 skipped; 16 hash(es) anchored in 4 batch(es)" in result.stdout
+    for release in json.loads(package.read_text())["releases"]:
+        assert "verified: release" in procledger(settings, "verify", "ocds-release", release["id"]).stdout
+
+
 def test_a_release_proof_that_was_tampered_with_does_not_verify(
     settings: Settings,
     deployed: Deployment,  # noqa: F811
