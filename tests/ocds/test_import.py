@@ -20,7 +20,7 @@ from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import organisation_id_of
 from ledger.settings import Settings
 from tests.ocds.cli import chain_activity, fictional_package, procledger, releases_back, texts_back
-from tests.test_cli import _fails, deployed  # noqa: F401  (fixture)
+from tests.test_cli import _fails, _invoke, deployed  # noqa: F401  (fixture)
 from tests.test_cli_gateway import SECRET
 
 _VERIFIED = re.compile(
@@ -34,7 +34,7 @@ def test_import_right_after_deploy_sets_up_the_publisher_and_each_release_verifi
     tmp_path: Path,
 ) -> None:
     package = fictional_package(tmp_path)
-    result = procledger(settings, "ocds", "import", str(package))
+    result = _invoke(settings, "ocds", "import", str(package))  # no passphrase set, as right after `deploy`
     assert "registered 0x" in result.stderr and "with PUBLISHER_ROLE" in result.stderr, result.stderr
     assert "summary: 6 imported, 0 already imported, 0 skipped" in result.stdout, result.stdout
     assert "; 1 transaction(s) sent" in result.stdout
