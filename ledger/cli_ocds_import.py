@@ -17,8 +17,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from web3 import Web3
 
 from ledger.chain.client import connect
 from ledger.chain.setup import open_ledger
@@ -91,7 +92,7 @@ def _size_of(file: Path) -> int:
         raise OcdsError(f"cannot read {file} ({error.strerror}); check the path") from None
 
 
-def _anchor(settings: Settings, engine: Any, w3: Any, report: ImportReport) -> int:
+def _anchor(settings: Settings, engine: Engine, w3: Web3, report: ImportReport) -> int:
     """Close the file's batches and follow their writes to confirmation; returns the transactions sent."""
     with Session(engine) as session:
         for batch_id in sorted(report.batch_ids):
@@ -131,7 +132,7 @@ def _anchor(settings: Settings, engine: Any, w3: Any, report: ImportReport) -> i
     return len(transactions)
 
 
-def _open_batches(engine: Any, target: ImportTarget) -> list[int]:
+def _open_batches(engine: Engine, target: ImportTarget) -> list[int]:
     """The publisher's batches still open on this chain: only imports fill them, so this import closes them."""
     with Session(engine) as session:
         return list(
@@ -144,7 +145,7 @@ def _open_batches(engine: Any, target: ImportTarget) -> list[int]:
         )  # fmt: skip
 
 
-def _writes(session: Session, batch_ids: set[int]) -> list[Any]:
+def _writes(session: Session, batch_ids: set[int]) -> list[_WriteView]:
     if not batch_ids:
         return []
     rows = session.execute(
