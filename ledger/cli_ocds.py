@@ -10,6 +10,8 @@ import typer
 from rich.console import Console
 
 from ledger.cli_ocds_export import export, record
+from ledger.cli_ocds_import import import_command
+from ledger.cli_ocds_proof import proof_command
 from ledger.errors import OcdsError
 from ledger.ocds.patched import patched_release_schema, shipped_extensions
 from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
@@ -18,6 +20,8 @@ from ledger.settings import settings_from_environment
 ocds_app = typer.Typer(help="Publish the ledger as OCDS 1.1, and check or anchor existing OCDS publications.")
 console = Console(stderr=True)
 SHOWN_PROBLEMS = 20  # a broken package can break the schema thousands of times; the first ones say what is wrong
+ocds_app.command("import")(import_command)
+ocds_app.command("proof")(proof_command)
 
 
 @ocds_app.command("validate")

@@ -14,12 +14,14 @@ from rich.text import Text
 
 from ledger.audit import AuditReport, audit_all, audit_process
 from ledger.chain.client import connect
+from ledger.cli_ocds_proof import verify_release_command
 from ledger.errors import InvalidRequestError, LedgerError, VerificationError
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine
 from ledger.verify import ChainSource, ReplayedState, chain_source, verify_documents, verify_process
 
 verify_app = typer.Typer(help="Check a procurement against the chain alone: no mirror, no API.", no_args_is_help=True)
+verify_app.command("ocds-release")(verify_release_command)
 out = Console(soft_wrap=True)
 
 

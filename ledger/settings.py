@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         default="", description="a remote write gateway's base URL for `pay`, `accept`…; empty writes locally"
     )
     gateway_token: SecretStr | None = Field(default=None, description="your organisation's token for gateway_url")
+    ocds_publisher_id: str = Field(
+        default="PROCLEDGER-OCDS-PUBLISHER",
+        min_length=1,
+        max_length=64,
+        description="registry id of the organisation that anchors imported OCDS releases (its on-chain id is "
+        "keccak256 of it), e.g. the portal's unified social credit code",
+    )
     admin_delay: int = Field(
         default=2 * 86_400,
         ge=1,

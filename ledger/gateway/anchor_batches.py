@@ -12,10 +12,11 @@ Nothing here commits.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ledger.gateway.anchor_action import ANCHOR
@@ -24,6 +25,8 @@ from ledger.proofs.merkle import merkle_root
 from ledger.store.anchor_batch_models import BATCHING, CLOSED, AnchorBatch, AnchorBatchLeaf
 from ledger.store.anchoring import record_anchored_leaves
 from ledger.store.gateway_models import OutboxWrite
+
+_IN_CHUNK = 500  # values per IN (...), well under every backend's parameter limit
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,60 @@ def place_in_batch(
     if batch.size >= rules.size:
         close_batch(session, batch.id)
     return leaf.id
+
+
+def place_all_in_batches(
+    session: Session,
+    chain_id: int,
+    org_id: str,
+    signer: str,
+    ocid: str | None,
+    doc_hashes: Sequence[str],
+    rules: BatchRules,
+) -> dict[str, int]:
+    """Put many documents into the organisation's batches for `ocid` at once, in order: the open batch is filled,
+    then as many new ones as needed (each closed when full). Returns each hash's leaf id; a hash already in one of
+    this organisation's batches for `ocid` keeps its place, as with place_in_batch. For bulk filers (an OCDS import):
+    a few statements per batch instead of a few per document."""
+    key = ocid or ""
+    wanted = list(dict.fromkeys(doc_hashes))
+    placed = _known_leaves(session, chain_id, org_id, key, wanted)
+    fresh = [doc for doc in wanted if doc not in placed]
+    while fresh:
+        batch = _open_batch(session, chain_id, org_id, signer, key, rules)
+        session.refresh(batch)
+        size = batch.size
+        take = min(max(rules.size - size, 1), len(fresh))
+        taken = session.execute(
+            update(AnchorBatch)
+            .where(AnchorBatch.id == batch.id, AnchorBatch.state == BATCHING, AnchorBatch.size == size)
+            .values(size=size + take)
+        )  # fmt: skip
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # it closed, or grew, since we looked: look again
+        leaves = [
+            AnchorBatchLeaf(batch_id=batch.id, leaf_index=size + offset, doc_sha256=doc)
+            for offset, doc in enumerate(fresh[:take])
+        ]
+        session.add_all(leaves)
+        session.flush()
+        placed.update((leaf.doc_sha256, leaf.id) for leaf in leaves)
+        fresh = fresh[take:]
+        if size + take >= rules.size:
+            close_batch(session, batch.id)
+    return placed
+
+
+def batches_of_leaves(session: Session, leaf_ids: Sequence[int]) -> dict[int, int]:
+    """The batch of each leaf, by leaf id."""
+    found: dict[int, int] = {}
+    for start in range(0, len(leaf_ids), _IN_CHUNK):
+        chunk = list(leaf_ids[start : start + _IN_CHUNK])
+        rows = session.execute(
+            select(AnchorBatchLeaf.id, AnchorBatchLeaf.batch_id).where(AnchorBatchLeaf.id.in_(chunk))
+        )
+        found.update((int(leaf_id), int(batch_id)) for leaf_id, batch_id in rows)
+    return found
 
 
 def close_batch(session: Session, batch_id: int) -> bool:
@@ -132,6 +189,25 @@ def _known_leaf(session: Session, chain_id: int, org_id: str, key: str, doc_sha2
         .order_by(AnchorBatchLeaf.id)
         .limit(1)
     ).first()  # fmt: skip
+    return found
+
+
+def _known_leaves(session: Session, chain_id: int, org_id: str, key: str, doc_hashes: Sequence[str]) -> dict[str, int]:
+    """_known_leaf of many hashes: the first leaf of each already in a batch of this organisation and key."""
+    found: dict[str, int] = {}
+    for start in range(0, len(doc_hashes), _IN_CHUNK):
+        rows = session.execute(
+            select(AnchorBatchLeaf.doc_sha256, func.min(AnchorBatchLeaf.id))
+            .join(AnchorBatch, AnchorBatch.id == AnchorBatchLeaf.batch_id)
+            .join(OutboxWrite, OutboxWrite.id == AnchorBatch.write_id)
+            .where(
+                AnchorBatchLeaf.doc_sha256.in_(list(doc_hashes[start : start + _IN_CHUNK])),
+                AnchorBatch.chain_id == chain_id, AnchorBatch.org_id == org_id, AnchorBatch.process_key == key,
+                OutboxWrite.state != FAILED,
+            )
+            .group_by(AnchorBatchLeaf.doc_sha256)
+        )  # fmt: skip
+        found.update((str(doc), int(leaf_id)) for doc, leaf_id in rows)
     return found
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy import Table
 
 # Imported to register their tables on Base.metadata.
-from ledger.store import anchor_batch_models, document_models, gateway_models, projections, reorgs  # noqa: F401
+from ledger.store import anchor_batch_models, document_models, gateway_models, ocds_models, projections, reorgs  # noqa: F401
 from ledger.store.marks import DERIVED, ENTITY_COLUMN, ENTITY_KIND, OFF_CHAIN, OWNERSHIP
 from ledger.store.models import Base
 
