@@ -8,10 +8,10 @@ from __future__ import annotations
 import itertools
 import json
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TextIO, cast
+from typing import Annotated, TextIO, cast
 
 import typer
 from rich.console import Console
@@ -23,11 +23,14 @@ from ledger.chain.artifacts import load_artifact
 from ledger.chain.deployment import LEDGER
 from ledger.errors import OcdsError
 from ledger.indexer.decode import EventDecoder
-from ledger.ocds.export import exported_releases, record_releases
-from ledger.ocds.packages import PackageMetadata, package_metadata, record_package, write_release_package
+from ledger.ocds.export import exported_releases
+from ledger.ocds.imported import imported_publication, record_or_imported
+from ledger.ocds.packages import PackageMetadata, Release, package_metadata, record_package, write_release_package
 from ledger.ocds.releases import Publication
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine, upgrade_schema
+from ledger.store.document_files import DocumentFiles
+from ledger.store.documents import DocumentStore
 from ledger.store.projections import Process
 
 console = Console(stderr=True)
@@ -46,12 +49,14 @@ def export(
     settings = settings_from_environment()
     with _mirror(settings) as session:
         total = int(session.execute(select(func.count(Process.id))).scalar_one())
-        releases = exported_releases(session, _decoder(settings), _publication(settings))
+        imported = imported_publication(session, DocumentStore(DocumentFiles(settings.documents_dir)))
+        releases = exported_releases(session, _decoder(settings), _publication(settings), extra=imported)
         first = next(releases, None)
         if first is None:  # and OCDS has no valid empty package
             raise OcdsError(
-                f"the mirror at {settings.masked()['database_url']} holds no procurement process, so there is nothing "
-                "to export; index the chain first (`procledger index`, or keep `procledger up` running)"
+                f"the mirror at {settings.masked()['database_url']} holds no procurement process and no imported "
+                "release, so there is nothing to export; index the chain first (`procledger index`, or keep "
+                "`procledger up` running), or import a publication (`procledger ocds import FILE`)"
             )
         releases = itertools.chain([first], releases)
         metadata = _metadata(settings, "/ocds/releases")
@@ -76,14 +81,17 @@ def record(
     """Write one process's OCDS record package: its releases, and the compiled release ocdsmerge builds of them."""
     settings = settings_from_environment()
     with _mirror(settings) as session:
-        published, releases = record_releases(session, _decoder(settings), ocid, _publication(settings))
+        published, releases = record_or_imported(
+            session, _decoder(settings), DocumentStore(DocumentFiles(settings.documents_dir)), ocid,
+            _publication(settings),
+        )  # fmt: skip
     package = record_package(_metadata(settings, f"/ocds/records/{published}"), [(published, releases)])
     with _open_for_writing(out) as stream:
         json.dump(package, stream, ensure_ascii=False, indent=2)
     console.print(f"{out}: the record of {published} ({len(releases)} release{'' if len(releases) == 1 else 's'})")
 
 
-def _write(out: Path, releases: Iterable[Mapping[str, Any]], metadata: PackageMetadata, total: int) -> int:
+def _write(out: Path, releases: Iterable[Release], metadata: PackageMetadata, total: int) -> int:
     with (
         _open_for_writing(out) as stream,
         Progress(
@@ -92,7 +100,7 @@ def _write(out: Path, releases: Iterable[Mapping[str, Any]], metadata: PackageMe
     ):
         task = progress.add_task(f"Writing the releases of {total} processes…")
 
-        def counted() -> Iterator[Mapping[str, Any]]:
+        def counted() -> Iterator[Release]:
             for done, release in enumerate(releases, 1):
                 if done % 500 == 0:
                     progress.update(task, description=f"Writing the releases of {total} processes… {done} so far")

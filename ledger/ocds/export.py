@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ledger.errors import NotFoundError
 from ledger.indexer.decode import EventDecoder
 from ledger.ocds.mirror import DEFAULT_CHUNK, process_chunks, processes_named, processes_with_ids, releases_of
+from ledger.ocds.packages import Release
 from ledger.ocds.releases import AS_ON_CHAIN, PROCESS_EVENTS, Publication
 from ledger.read.facts import ZERO_HASH
 from ledger.store.models import Block, Checkpoint, RawLog, table_of
@@ -33,9 +34,9 @@ def exported_releases(
     session: Session,
     decoder: EventDecoder,
     publication: Publication = AS_ON_CHAIN,
-    extra: Iterable[Mapping[str, Any]] = (),
+    extra: Iterable[Release] = (),
     chunk: int = DEFAULT_CHUNK,
-) -> Iterator[Mapping[str, Any]]:
+) -> Iterator[Release]:
     """What an export publishes: the chain's releases, then `extra` ones (e.g. publications kept verbatim)."""
     return itertools.chain(chain_releases(session, decoder, publication, chunk), extra)
 

@@ -49,16 +49,25 @@ def package_metadata(
     return PackageMetadata(uri, published, publisher, extension_urls(chain_extension_url))
 
 
-def write_release_package(out: TextIO, releases: Iterable[Mapping[str, Any]], metadata: PackageMetadata) -> int:
-    """Write a release package of `releases` to `out`, one release at a time; returns how many it holds."""
+Release = Mapping[str, Any] | bytes  # a release as a value, or as JSON text kept as published (ledger.ocds.imported)
+
+
+def write_release_package(
+    out: TextIO, releases: Iterable[Release], metadata: PackageMetadata, after: Mapping[str, Any] | None = None
+) -> int:
+    """Write a release package of `releases` to `out`, one release at a time, then the fields `after` (e.g. paging
+    links); returns how many releases it holds."""
     head = json.dumps(metadata.fields(), ensure_ascii=False)
     out.write(head[:-1] + ', "releases": [')
     count = 0
     for release in releases:
         out.write(",\n" if count else "\n")
-        out.write(json.dumps(release, ensure_ascii=False))
+        out.write(release.decode() if isinstance(release, bytes) else json.dumps(release, ensure_ascii=False))
         count += 1
-    out.write("\n]}\n")
+    out.write("\n]")
+    for name, value in (after or {}).items():
+        out.write(f", {json.dumps(name)}: {json.dumps(value, ensure_ascii=False)}")
+    out.write("}\n")
     return count
 
 

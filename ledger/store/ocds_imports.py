@@ -89,10 +89,15 @@ def record_import(session: Session, **fields: Any) -> int:
 
 
 def imported_rows(
-    session: Session, *, ocid: str | None = None, include_duplicates: bool = False, chunk: int = _CHUNK
+    session: Session,
+    *,
+    ocid: str | None = None,
+    include_duplicates: bool = False,
+    chunk: int = _CHUNK,
+    after: int = 0,
 ) -> Iterator[ImportedReleaseRow]:
-    """Every imported release's row in import order, optionally of one ocid, read `chunk` rows at a time."""
-    after = 0
+    """Every imported release's row after row `after` in import order, optionally of one ocid, read `chunk` rows
+    at a time."""
     while True:
         query = select(ImportedRelease).where(ImportedRelease.id > after).order_by(ImportedRelease.id).limit(chunk)
         if ocid is not None:

@@ -11,13 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from eth_account import Account
+from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
+from api.app import create_app
 from ledger.chain.accounts import derive_account
 from ledger.chain.client import connect
 from ledger.chain.deployment import Deployment
 from ledger.chain.keystore import Keystores
 from ledger.chain.ledger_contract import organisation_id_of
+from ledger.ocds.packages import compiled_release
+from ledger.ocds.patched import patched_release_schema
+from ledger.ocds.schemas import RECORD_PACKAGE, RELEASE_PACKAGE, problems
 from ledger.settings import Settings
 from tests.ocds.cli import chain_activity, fictional_package, procledger, releases_back, texts_back
 from tests.test_cli import _fails, _invoke, deployed  # noqa: F401  (fixture)
@@ -51,6 +56,41 @@ def test_import_right_after_deploy_sets_up_the_publisher_and_each_release_verifi
     proof_file = tmp_path / "award-proof.json"
     procledger(settings, "ocds", "proof", published[3]["id"], "--out", str(proof_file))
     assert "verified: release" in procledger(settings, "verify", "ocds-release", str(proof_file)).stdout
+
+    # exported again: each release unchanged, in a valid package; its record compiled by ocdsmerge
+    exported = tmp_path / "exported.json"
+    procledger(settings, "ocds", "export", "--out", str(exported))
+    package_out = json.loads(exported.read_text())
+    assert package_out["releases"] == published  # a fresh chain: no process event, only the imported releases
+    assert list(problems(package_out, RELEASE_PACKAGE, patched_release_schema())) == []
+    record_file = tmp_path / "record.json"
+    procledger(settings, "ocds", "record", "ocds-213czf-000-00001", "--out", str(record_file))
+    record = json.loads(record_file.read_text())
+    assert list(problems(record, RECORD_PACKAGE, patched_release_schema())) == []
+    [only] = record["records"]
+    assert only["releases"] == published and only["compiledRelease"] == compiled_release(published)
+    _served_by_the_api(settings, published)
+
+
+def _served_by_the_api(settings: Settings, published: list[dict[str, Any]]) -> None:
+    """GET /ocds/releases?source=imported pages the imported releases unchanged, once each, and filters them by
+    their published dates; GET /ocds/records/{ocid} compiles them."""
+    with TestClient(create_app(settings)) as api:
+        pages, url = [], "/ocds/releases?source=imported&limit=4"
+        while True:
+            page = api.get(url)
+            assert page.status_code == 200, page.text
+            if not page.json()["releases"]:
+                break
+            pages.append(page.json()["releases"])
+            url = page.json()["links"]["next"]
+        assert [len(each) for each in pages] == [4, 2] and [r for each in pages for r in each] == published
+        since = published[3]["date"]
+        dated = api.get("/ocds/releases", params={"source": "imported", "date_from": since}).json()["releases"]
+        assert dated == [release for release in published if release["date"] >= since] and len(dated) == 3
+        record = api.get("/ocds/records/ocds-213czf-000-00001").json()
+        assert record["records"][0]["compiledRelease"] == compiled_release(published)
+        assert api.get("/ocds/records/ocds-213czf-000-99999").status_code == 404
 
 
 def test_with_small_batches_every_release_and_document_lands_in_an_anchored_root_and_verifies(

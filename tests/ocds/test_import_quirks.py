@@ -96,6 +96,13 @@ def test_each_quirk_is_reported_with_what_was_done_and_the_usable_releases_are_i
     for release_id in ("float", "42", "odd"):
         assert "verified: release" in procledger(settings, "verify", "ocds-release", release_id).stdout
 
+    exported = tmp_path / "exported.json"
+    procledger(settings, "ocds", "export", "--out", str(exported))
+    text = exported.read_text()
+    assert '"amount":1.2326533E7' in text  # published again as written
+    assert [release["id"] for release in json.loads(text)["releases"]] == [release["id"] for release in back]
+    assert json.loads(text)["releases"] == back  # control characters escaped: the same values
+
 
 def test_a_package_broken_halfway_keeps_the_releases_before_the_break(
     settings: Settings,
