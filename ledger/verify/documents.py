@@ -125,9 +125,9 @@ def _read_manifest(folder: Path) -> list[_Batch]:
     try:
         return [
             _Batch(
-                _hash(batch["anchorer_org"]),
-                _hash(batch["root"]),
-                [(_hash(leaf["sha256"]), leaf.get("file")) for leaf in batch["leaves"]],
+                parsed_hash(batch["anchorer_org"]),
+                parsed_hash(batch["root"]),
+                [(parsed_hash(leaf["sha256"]), leaf.get("file")) for leaf in batch["leaves"]],
             )
             for batch in data["batches"]
         ]
@@ -135,7 +135,8 @@ def _read_manifest(folder: Path) -> list[_Batch]:
         raise DocumentVerificationError(f"expected {MANIFEST} to follow {FORMAT}, got {exc!r}") from exc
 
 
-def _hash(value: object) -> str:
+def parsed_hash(value: object) -> str:
+    """A 32-byte hash read from a file, as lower-case 0x-hex; ValueError if it is not one."""
     text = str(value).lower()
     if len(text) != 66 or not text.startswith("0x"):
         raise ValueError(f"expected a 0x-hex 32-byte hash, got {value!r}")

@@ -25,6 +25,7 @@ from ledger.errors import DocumentVerificationError, VerificationError
 from ledger.indexer.fetch import fetch_chain_id, fetch_head, retrying
 from ledger.ocds.canonical import canonical_sha256, listed_documents, parse_release
 from ledger.proofs.merkle import verify_inclusion
+from ledger.verify.documents import parsed_hash
 from ledger.verify.source import ChainSource, logs_matching
 
 FORMAT = "procledger-ocds-release-proof/1"
@@ -64,7 +65,7 @@ def verify_release_proof(source: ChainSource, proof: Mapping[str, Any]) -> Verif
         raise VerificationError(f"expected a proof for chain id {chain_id} (the node's), got {proof.get('chain_id')}")
     try:
         release = parse_release(str(proof["release"]))
-        anchorer = _hash(proof["anchorer_org"])
+        anchorer = parsed_hash(proof["anchorer_org"])
         entries = [_entry(entry) for entry in proof["leaves"]]
     except (KeyError, TypeError, ValueError, RecursionError) as error:
         raise DocumentVerificationError(f"expected a proof following {FORMAT}, got {error!r}") from error
@@ -99,8 +100,8 @@ def verify_release_proof(source: ChainSource, proof: Mapping[str, Any]) -> Verif
 
 
 def _entry(entry: Mapping[str, Any]) -> tuple[str, str, str, int, int, list[str]]:
-    path = [_hash(step) for step in entry["audit_path"]]
-    return (str(entry["of"]), _hash(entry["sha256"]), _hash(entry["root"]), int(entry["leaf_index"]),
+    path = [parsed_hash(step) for step in entry["audit_path"]]
+    return (str(entry["of"]), parsed_hash(entry["sha256"]), parsed_hash(entry["root"]), int(entry["leaf_index"]),
             int(entry["tree_size"]), path)  # fmt: skip
 
 
@@ -115,11 +116,3 @@ def _anchors(source: ChainSource, roots: set[str]) -> dict[tuple[str, str], tupl
             key = (str(event.args["anchorerOrg"]), str(event.args["root"]))
             found.setdefault(key, (int(event.args["count"]), log.tx_hash, log.block_number))
     return found
-
-
-def _hash(value: object) -> str:
-    text = str(value).lower()
-    if len(text) != 66 or not text.startswith("0x"):
-        raise ValueError(f"expected a 0x-hex 32-byte hash, got {value!r}")
-    int(text, 16)
-    return text

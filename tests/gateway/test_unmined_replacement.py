@@ -5,9 +5,6 @@ holds the transaction until the test mines a block."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from hexbytes import HexBytes
 from web3.exceptions import TransactionNotFound
@@ -15,30 +12,21 @@ from web3.exceptions import TransactionNotFound
 from ledger.chain.client import rpc_call
 from ledger.gateway.actions import PAYMENT
 from ledger.gateway.outbox import CONFIRMED, SUBMITTED
-from tests.conftest import fresh_database
-from tests.gateway.test_already_recorded import submitter
+from tests.gateway.test_already_recorded import chain, submitter  # noqa: F401  (fixture)
 from tests.gateway.workload import (
     GatewayChain,
     accept,
     act_key,
     acts_on_chain,
-    gateway_chain,
     outbox_rows,
     payment_body,
-    seed_contracts,
     sent_hashes_of,
-    settings_for,
 )
 
 
-@pytest.fixture
-def chain(tmp_path: Path, built: None) -> Iterator[GatewayChain]:
-    with fresh_database("sqlite", tmp_path) as url, gateway_chain(settings_for(tmp_path, url)) as chain:
-        seed_contracts(chain, processes=1, milestones=2, accepted=1)
-        yield chain
-
-
-def test_a_write_its_node_holds_unmined_is_replaced_at_higher_fees_and_recorded_once(chain: GatewayChain) -> None:
+def test_a_write_its_node_holds_unmined_is_replaced_at_higher_fees_and_recorded_once(
+    chain: GatewayChain,  # noqa: F811
+) -> None:
     w3 = chain.ledger.contract.w3
     body = payment_body(chain, chain.processes[0], 0, "TV-unmined")
     write = accept(chain, PAYMENT, body, "unmined")
