@@ -49,8 +49,14 @@ def export(
     settings = settings_from_environment()
     with _mirror(settings) as session:
         total = int(session.execute(select(func.count(Process.id))).scalar_one())
-        imported = imported_publication(session, DocumentStore(DocumentFiles(settings.documents_dir)))
-        releases = exported_releases(session, _decoder(settings), _publication(settings), extra=imported)
+        imported_count = [0]
+
+        def imported() -> Iterator[Release]:
+            for release in imported_publication(session, DocumentStore(DocumentFiles(settings.documents_dir))):
+                imported_count[0] += 1
+                yield release
+
+        releases = exported_releases(session, _decoder(settings), _publication(settings), extra=imported())
         first = next(releases, None)
         if first is None:  # and OCDS has no valid empty package
             raise OcdsError(
@@ -71,7 +77,11 @@ def export(
                 count = _write(package, releases, metadata, total)
                 with console.status(f"Flattening {count} releases to {output_format} with flattentool…"):
                     flatten_release_package(package, out, cast(SpreadsheetFormat, output_format))
-    console.print(f"{out}: {count} release{'' if count == 1 else 's'} of {total} process{'' if total == 1 else 'es'}")
+    chain, kept = count - imported_count[0], imported_count[0]
+    console.print(
+        f"{out}: {count} release{'' if count == 1 else 's'}: {chain} of {total} process{'' if total == 1 else 'es'}"
+        f" on chain, {kept} imported"
+    )
 
 
 def record(

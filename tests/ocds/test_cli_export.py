@@ -41,7 +41,10 @@ def test_export_writes_the_demo_as_a_valid_release_package(demo_only: Settings, 
     package = json.loads(out.read_text(encoding="utf-8"))
     assert list(problems(package, RELEASE_PACKAGE, patched_release_schema())) == []
     assert {release["ocid"] for release in package["releases"]} == {process.ocid for process in DEMO_PROCESSES}
-    assert f"{len(package['releases'])} releases of 3 processes" in done.stderr
+    assert (
+        f"{len(package['releases'])} releases: {len(package['releases'])} of 3 processes on chain, 0 imported"
+        in done.stderr
+    )
     checked = _run(demo_only, "ocds", "validate", str(out))
     assert "a valid OCDS 1.1.5 release package with its extensions (bids, chain)" in checked.stderr
 

@@ -59,7 +59,8 @@ def test_import_right_after_deploy_sets_up_the_publisher_and_each_release_verifi
 
     # exported again: each release unchanged, in a valid package; its record compiled by ocdsmerge
     exported = tmp_path / "exported.json"
-    procledger(settings, "ocds", "export", "--out", str(exported))
+    written = procledger(settings, "ocds", "export", "--out", str(exported)).stderr
+    assert "6 releases: 0 of 0 processes on chain, 6 imported" in written
     package_out = json.loads(exported.read_text())
     assert package_out["releases"] == published  # a fresh chain: no process event, only the imported releases
     assert list(problems(package_out, RELEASE_PACKAGE, patched_release_schema())) == []
