@@ -55,7 +55,7 @@ from ledger.store.models import RawLog  # noqa: E402
 from ledger.store.projections import Process  # noqa: E402
 from scripts.bench.city import SEARCH_WORDS, STAGE_OF_KIND, City, plan_city, seed, store_documents  # noqa: E402
 from scripts.bench.gas import free_port  # noqa: E402
-from scripts.bench.seeding import anvil, environment, print_verdicts  # noqa: E402
+from scripts.bench.seeding import TX_GAS, anvil, environment, print_verdicts  # noqa: E402
 
 DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "api.json"
 LOADGEN = PROJECT_DIR / "scripts" / "bench" / "loadgen.py"
@@ -64,6 +64,7 @@ TARGET_SIZE, SMALL_SIZE = 100_000, 1_000
 TARGET_TIMELINE_P99_MS, TARGET_TIMELINE_RPS, TARGET_TIMELINE_SHARE, TARGET_P99_GROWTH = 25.0, 1_000.0, 0.5, 1.5
 FULL_SHARE_MIN = 0.2
 PATHS_PER_ENDPOINT = 2_000
+MINE_EVERY = 100  # seeding's transactions per block
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -165,13 +166,15 @@ def _build(settings: Settings, city: City, scratch: Path, show: Display) -> dict
         documents = store_documents(settings, engine, city, lambda m: show(m, *_counts(m)))
         seconds["documents"] = time.perf_counter() - started
         # --prune-history: no past states kept (the indexer reads blocks and logs only); with them, anvil's memory
-        # grew by gigabytes a minute at 100,000 processes.
-        with anvil(settings.chain_port, scratch / "anvil.log", 2, ["--prune-history"]) as url:
+        # grew by gigabytes a minute at 100,000 processes. A block per MINE_EVERY transactions (seeding.send_all),
+        # so the block gas limit holds them.
+        gas_limit = str(MINE_EVERY * TX_GAS * 2)
+        with anvil(settings.chain_port, scratch / "anvil.log", 2, ["--prune-history", "--gas-limit", gas_limit]) as url:
             w3 = connect(url, timeout=600)
             show("seeding: deploying the ledger")
             started = time.perf_counter()
             deploy(settings, w3)
-            chain = seed(settings, open_ledger(settings, w3), city, lambda m: show(m, *_counts(m)))
+            chain = seed(settings, open_ledger(settings, w3), city, lambda m: show(m, *_counts(m)), MINE_EVERY)
             seconds["seeding"] = time.perf_counter() - started
             started = time.perf_counter()
             indexed = build_indexer(settings, w3, engine).catch_up(

@@ -224,8 +224,10 @@ def store_documents(settings: Settings, engine: Engine, city: City, status: Stat
 class Seeder:
     """Writes the city to the chain: each phase's calls grouped by sender into batched multicalls."""
 
-    def __init__(self, settings: Settings, ledger: LedgerContract, status: Status) -> None:
-        self.settings, self.ledger, self.status = settings, ledger, status
+    def __init__(
+        self, settings: Settings, ledger: LedgerContract, status: Status, mine_every: int | None = None
+    ) -> None:
+        self.settings, self.ledger, self.status, self.mine_every = settings, ledger, status, mine_every
         self.w3, contract = ledger.contract.w3, ledger.contract
         self.to = contract.address
         self.transactions = 0
@@ -265,16 +267,19 @@ class Seeder:
             if kind not in per_unit:
                 per_unit[kind] = unit_gas(self.w3, senders[address], alike, multicall, self.to)
             queues.append(batches(self.w3, senders[address], alike, multicall, self.to, per_unit[kind]))
-        self.transactions += send_all(self.w3, queues, multicall, self.to, self.status, step)
+        self.transactions += send_all(self.w3, queues, multicall, self.to, self.status, step, self.mine_every)
 
     def advance_days(self, days: float) -> None:
         """Move chain time on (evm_increaseTime, evm_mine)."""
         advance_time_to(self.w3, chain_time(self.w3) + int(days * DAY))
 
 
-def seed(settings: Settings, ledger: LedgerContract, city: City, status: Status) -> dict[str, int]:
-    """Write the whole city to the chain; returns the transactions sent and the chain's head."""
-    s = Seeder(settings, ledger, status)
+def seed(
+    settings: Settings, ledger: LedgerContract, city: City, status: Status, mine_every: int | None = None
+) -> dict[str, int]:
+    """Write the whole city to the chain (a block per `mine_every` transactions, or automined); returns the
+    transactions sent and the chain's head."""
+    s = Seeder(settings, ledger, status, mine_every)
     e = s.encode
     admin = deployer_account(settings)
     s.fund(org.account for org in city.organisations)

@@ -104,12 +104,36 @@ def send_all(
     to: str,
     status: Status,
     step: str = "generating",
+    mine_every: int | None = None,
 ) -> int:
     """Sign and send the queues round robin, each in order, without waiting; then require every receipt's success
-    and return how many were sent (anvil automines; a transaction still pending is nudged with evm_mine)."""
+    and return how many were sent (anvil automines; a transaction still pending is nudged with evm_mine).
+
+    With `mine_every`, automine is off while sending and one block is mined per `mine_every` transactions (the node
+    needs a block gas limit that holds them): anvil's cost per block grows with the state, so at 100,000 processes
+    mining a block per transaction slowed seeding to about half a transaction a second."""
+    provider: Any = w3.provider  # make_batch_request is not in web3's provider types
+    if mine_every is None:
+        return _send_all(w3, queues, multicall, to, status, step, None)
+    provider.make_request(RPCEndpoint("evm_setAutomine"), [False])
+    try:
+        return _send_all(w3, queues, multicall, to, status, step, mine_every)
+    finally:
+        provider.make_request(RPCEndpoint("evm_setAutomine"), [True])
+
+
+def _send_all(
+    w3: Web3,
+    queues: Sequence[Sequence[Tx]],
+    multicall: Encoder,
+    to: str,
+    status: Status,
+    step: str,
+    mine_every: int | None,
+) -> int:
     nonces: dict[str, int] = {}
     hashes: list[str] = []
-    provider: Any = w3.provider  # make_batch_request is not in web3's provider types
+    provider: Any = w3.provider
     total = sum(map(len, queues))
     for account, calls, gas in (tx for group in itertools.zip_longest(*queues) for tx in group if tx is not None):
         nonce = nonces.get(account.address) or w3.eth.get_transaction_count(account.address, "pending")
@@ -122,7 +146,10 @@ def send_all(
         nonces[account.address] = nonce + 1
         hashes.append(str(response["result"]))
         status(f"{step}: {len(hashes):,}/{total:,} transactions sent")
-    _wait_for_a_quiet_chain(w3, status, step)
+        if mine_every is not None and len(hashes) % mine_every == 0:
+            provider.make_request(RPCEndpoint("evm_mine"), [])
+    if mine_every is None:  # with mining by hand, no mining job is left queued
+        _wait_for_a_quiet_chain(w3, status, step)
     deadline = time.monotonic() + RECEIPT_TIMEOUT
     for chunk in (hashes[i : i + 200] for i in range(0, len(hashes), 200)):
         requested = [(RPCEndpoint("eth_getTransactionReceipt"), [tx_hash]) for tx_hash in chunk]
