@@ -148,7 +148,7 @@ def trace(
         query = query.where(tuple_(Process.block_number, Process.log_index) > tuple_(*after))
     page = list(session.scalars(query.limit(limit + 1)))
     more, page = len(page) > limit, page[:limit]
-    details = _details(session, [process.process_id for process in page])
+    details = _details(session, page)
     resolver = NameResolver()
     resolver.want_orgs([subject_id] if scope != "budget" else [])
     for process in page:
@@ -304,15 +304,17 @@ class _Details:
     payments: list[Payment]
 
 
-def _details(session: Session, process_ids: Sequence[str]) -> _Details:
-    if not process_ids:
+def _details(session: Session, page: Sequence[Process]) -> _Details:
+    if not page:
         return _Details({}, {}, {}, [])
+    process_ids = [process.process_id for process in page]
+    chain_ids = {process.chain_id for process in page}  # processes are unique by (chain, id): its index leads so
     currencies = {
         str(pid): str(currency)
         for pid, currency in session.execute(
             select(Process.process_id, Budget.currency)
             .join(Budget, (Budget.chain_id == Process.chain_id) & (Budget.budget_id == Process.budget_id))
-            .where(Process.process_id.in_(process_ids))
+            .where(Process.chain_id.in_(chain_ids), Process.process_id.in_(process_ids))
         )
     }
     contracts = {

@@ -113,6 +113,10 @@ class Process(EventRef, Base):
         Index(None, "purchaser_org", "block_number", "log_index"),
         Index(None, "supplier_org", "block_number", "log_index"),
         Index(None, "stage", "block_number", "log_index"),
+        # A buyer's or a budget line's processes in one stage: without the pair first, the stage index is read
+        # until enough rows are the buyer's, which grows with the mirror (migration 0013).
+        Index(None, "budget_id", "stage", "block_number", "log_index"),
+        Index(None, "purchaser_org", "stage", "block_number", "log_index"),
         derived("process", "process_id"),
     )
 
