@@ -252,3 +252,29 @@ def test_malformed_options_are_one_line_errors_naming_the_form_wanted(settings: 
     assert budget == "error: --budget '0x12' is not an on-chain id: 0x and 64 hex digits"
     missing = _fails(settings, "note", OCID, "--ref", "AUD-1", "--doc", str(Path(doc).with_name("nowhere.txt")))
     assert missing.startswith("error: cannot read ") and "check the path" in missing
+
+
+def test_each_authority_command_explains_the_contracts_refusal_by_name(
+    settings: Settings,
+    deployed: Deployment,  # noqa: F811
+) -> None:
+    _seeded(settings)
+    doc, nowhere = _doc(settings, "refused.txt"), f"{OCID_PREFIX}-2026-9999"  # a process never opened
+    unknown = f"ProcessUnknown(processId={_hex(process_id_of(nowhere))})"
+    refused = {
+        ("suspend", "auditor", "--as", "finance"): "suspendOrganisation reverted: OrganisationNotSuspendable(",
+        ("reinstate", "supplier-a", "--as", "finance"): "reinstateOrganisation reverted: OrganisationNotSuspended(",
+        ("publish-tender", nowhere, "--bid-deadline", "4102444800", "--reveal-deadline", "4102531200", "--as",
+         "purchaser"): f"openTender reverted: {unknown}",
+        ("amend-tender", nowhere, "--ref", "AMD-9", "--bid-deadline", "4102444800", "--reveal-deadline", "4102531200",
+         "--rationale", doc, "--as", "purchaser"): f"amendTender reverted: {unknown}",
+        ("evaluate", nowhere, "--as", "purchaser"): f"recordEvaluation reverted: {unknown}",
+        ("cancel", nowhere, "--as", "purchaser"): f"cancelProcess reverted: {unknown}",
+        ("amend-contract", nowhere, "--ref", "A-9", "--increase", "1", "--as", "purchaser"):
+            f"amendContract reverted: {unknown}",
+        ("terminate", nowhere, "--as", "purchaser"): f"terminateContract reverted: {unknown}",
+        ("complete", nowhere, "--as", "purchaser"): f"completeProcess reverted: {unknown}",
+    }  # fmt: skip
+    for args, refusal in refused.items():
+        error = _fails(settings, *args, "--doc", doc, **SECRET)
+        assert error.startswith(f"error: {refusal}"), (args[0], error)

@@ -121,6 +121,10 @@ def test_a_release_proof_that_was_tampered_with_does_not_verify(
     proof_file.write_text(json.dumps(proof))
     error = _fails(settings, "verify", "ocds-release", str(proof_file), **SECRET)
     assert error.startswith("error: expected the release of the release to hash to 0x"), error
+    missing = _fails(settings, "ocds", "proof", "no-such-release", "--out", str(tmp_path / "none.json"), **SECRET)
+    assert missing == (
+        "error: no imported OCDS release has id 'no-such-release'; `procledger ocds import FILE` imports one"
+    )
 
 
 def test_reimporting_the_same_file_sends_no_transaction_and_anchors_nothing_new(
