@@ -15,6 +15,7 @@ from api.errors import install_error_handlers
 from api.head import HeadAsGet
 from api.metrics import LatencyMiddleware, build_registry
 from api.openapi import install_openapi
+from api.response_cache import ResponseCache
 from api.routes import (
     audit,
     bids,
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.settings = settings
     app.state.write_rate = TokenRateLimit(settings.write_rate)
+    app.state.timeline_cache = ResponseCache(settings.api_cache_bytes)
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(HeadAsGet)
@@ -85,6 +87,6 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(authority_writes)
     app.include_router(document_writes.router)
     app.include_router(supplier_writes)
-    app.state.metrics_registry, latency = build_registry(engine)
+    app.state.metrics_registry, latency = build_registry(engine, app.state.timeline_cache)
     app.add_middleware(LatencyMiddleware, latency=latency)
     return app

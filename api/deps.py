@@ -11,6 +11,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from api.response_cache import ResponseCache
 from ledger.chain.artifacts import load_artifact
 from ledger.chain.client import connect
 from ledger.chain.deployment import LEDGER
@@ -82,6 +83,13 @@ def get_chain_source(request: Request) -> ChainSource:
     return kept(request, "chain_source", lambda settings: chain_source(settings, connect(settings.rpc_url)))
 
 
+async def get_timeline_cache(request: Request) -> ResponseCache:
+    """The rendered timelines this API process keeps."""
+    cache: ResponseCache = request.app.state.timeline_cache
+    return cache
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 DecoderDep = Annotated[EventDecoder, Depends(get_decoder)]
 ChainSourceDep = Annotated[ChainSource, Depends(get_chain_source)]
+TimelineCacheDep = Annotated[ResponseCache, Depends(get_timeline_cache)]

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.response_cache import ResponseCache
 from ledger.store.queries import events_indexed, index_status
 from ledger.store.reorgs import reorg_summary
 
@@ -49,10 +50,34 @@ class MirrorCollector(Collector):
         )
 
 
-def build_registry(engine: Engine) -> tuple[CollectorRegistry, Histogram]:
-    """A registry with the mirror's collector and the request latency histogram."""
+class CacheCollector(Collector):
+    """The kept timelines of this API process: hits, misses, evictions and bytes kept."""
+
+    def __init__(self, cache: ResponseCache) -> None:
+        self._cache = cache
+
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+        served = CounterMetricFamily(
+            "procledger_timeline_cache_requests", "Timeline requests, answered from the kept ones or not",
+            labels=["result"],
+        )  # fmt: skip
+        counts = self._cache.counts
+        served.add_metric(["hit"], counts.hits)
+        served.add_metric(["miss"], counts.misses)
+        yield served
+        yield CounterMetricFamily(
+            "procledger_timeline_cache_evictions", "Kept timelines dropped for room", value=counts.evictions
+        )
+        yield GaugeMetricFamily(
+            "procledger_timeline_cache_bytes", "Bytes of timelines kept by this process", value=self._cache.kept_bytes
+        )
+
+
+def build_registry(engine: Engine, timeline_cache: ResponseCache) -> tuple[CollectorRegistry, Histogram]:
+    """A registry with the mirror's and the timeline cache's collectors and the request latency histogram."""
     registry = CollectorRegistry(auto_describe=False)  # describing would query the mirror when the app is built
     registry.register(MirrorCollector(engine))
+    registry.register(CacheCollector(timeline_cache))
     latency = Histogram(
         "procledger_http_request_duration_seconds", "Time to answer a request, by route template",
         ["method", "route", "status"], buckets=LATENCY_BUCKETS, registry=registry,

@@ -42,6 +42,11 @@ class Settings(BaseSettings):
     api_threads: int = Field(
         default=1, ge=1, le=256, description="requests each API process handles at once; more for a distant PostgreSQL"
     )
+    api_cache_bytes: int = Field(
+        default=64 * 2**20,
+        ge=0,
+        description="bytes of rendered timelines each API process keeps while the mirror is unchanged; 0 keeps none",
+    )
     confirmations: int = Field(default=0, ge=0, description="blocks behind the head the indexer stays")
     index_batch_blocks: int = Field(default=2_000, ge=1, description="largest eth_getLogs block range")
     finality_depth: int = Field(

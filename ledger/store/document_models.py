@@ -53,3 +53,20 @@ class OrganisationProfile(Base):
     registry_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(Text)
     name_doc_sha256: Mapped[str] = mapped_column(HASH)
+
+
+class DocumentStoreGeneration(Base):
+    """One row counting the document store's changes (a document added or withdrawn, a name bound or renamed).
+
+    Titles, names and availability are read from the store into every response; a reader that kept a response
+    knows it is still current while this number and the indexer's checkpoints are unchanged (api.response_cache).
+    """
+
+    __tablename__ = "document_store_generation"
+    __table_args__ = off_chain()
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # always ROW_ID
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
+ROW_ID = 1

@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 from eth_utils.crypto import keccak
-from sqlalchemy import Select, bindparam, event, select
+from sqlalchemy import Select, bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from ledger.errors import DocumentWithdrawnError, NotFoundError
 from ledger.store.document_files import DocumentFiles, as_sha256
-from ledger.store.document_models import Document, OrganisationProfile
+from ledger.store.document_models import ROW_ID, Document, DocumentStoreGeneration, OrganisationProfile
 from ledger.store.models import table_of
 from ledger.store.queries import AnyRow
 
@@ -111,6 +111,7 @@ class DocumentStore:
         )
         session.add(row)
         session.flush()
+        store_changed(session)
         return _record(row)
 
     def withdraw(self, session: Session, sha256: str, reason: str) -> DocumentRecord:
@@ -124,6 +125,7 @@ class DocumentStore:
         if row.withdrawn_at is None:
             row.withdrawn_at, row.withdrawal_reason = datetime.now(UTC), reason
             session.flush()
+            store_changed(session)
         _delete_at_commit(session, self.files, row.sha256)
         return _record(row)
 
@@ -152,9 +154,19 @@ class DocumentStore:
         if row is None:
             row = OrganisationProfile(org_id=org_id)
             session.add(row)
-        row.registry_id, row.name, row.name_doc_sha256 = registry_id, name, record.sha256
-        session.flush()
+        if (row.registry_id, row.name, row.name_doc_sha256) != (registry_id, name, record.sha256):
+            row.registry_id, row.name, row.name_doc_sha256 = registry_id, name, record.sha256
+            session.flush()
+            store_changed(session)
         return OrganisationName(org_id, registry_id, name, record.sha256)
+
+
+def store_changed(session: Session) -> None:
+    """Raise the store's generation, in the transaction of the change, so responses kept with the old one expire."""
+    table = table_of(DocumentStoreGeneration)
+    raised = session.execute(update(table).where(table.c.id == ROW_ID).values(generation=table.c.generation + 1))
+    if raised.rowcount == 0:  # type: ignore[attr-defined]  # its row was deleted by hand
+        session.execute(insert(table).values(id=ROW_ID, generation=1))
 
 
 _PENDING_DELETIONS = "procledger.withdrawn_bytes"  # session.info key: the bytes its commit deletes

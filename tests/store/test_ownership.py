@@ -35,6 +35,7 @@ def test_every_table_carries_an_ownership_mark() -> None:
     assert {table.name for table in off_chain_tables()} == {
         "anchored_documents", "documents", "organisation_profiles", "reorgs", "api_tokens", "outbox",
         "anchor_batches", "anchor_batch_leaves", "document_uploads", "ocds_imported_releases",
+        "document_store_generation",
     }  # fmt: skip
     assert {"raw_logs", "blocks", "checkpoints", "processes", "anchors"} <= {table.name for table in derived_tables()}
 
@@ -101,7 +102,7 @@ def test_a_reorg_rollback_and_a_reindex_leave_off_chain_tables_untouched(
     assert {name: len(rows) for name, rows in off_chain.items()} == {
         "anchored_documents": 3, "api_tokens": 1, "documents": 4, "organisation_profiles": 1, "outbox": 1,
         "reorgs": 0, "anchor_batches": 0, "anchor_batch_leaves": 0, "document_uploads": 0,
-        "ocds_imported_releases": 0,
+        "ocds_imported_releases": 0, "document_store_generation": 1,
     }  # fmt: skip
 
     w3.provider.make_request("evm_revert", [snapshot])

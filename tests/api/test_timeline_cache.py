@@ -1,0 +1,132 @@
+"""Kept timelines: served again while the mirror is unchanged, never once it changed (a document withdrawn, an
+event indexed, a block rolled back), and answered 304 to a client holding the same ETag. Real chain, both
+databases."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from ledger.chain.accounts import derive_account
+from ledger.chain.client import connect
+from ledger.chain.ledger_contract import process_id_of
+from ledger.demo import PURCHASER, SUPPLIER_A
+from ledger.indexer.runner import build_indexer
+from ledger.proofs.merkle import merkle_root
+from ledger.settings import Settings
+from ledger.store.document_files import DocumentFiles
+from ledger.store.documents import DocumentStore
+from tests.api.conftest import DemoChain, mirror_demo_chain
+from tests.api.lifecycle import TENDER
+from tests.conftest import fresh_database
+
+PATH = f"/processes/{TENDER.ocid}/timeline"
+
+
+@dataclass(frozen=True)
+class Mirror:
+    settings: Settings
+    engine: Engine
+    api: TestClient
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def mirror(request: pytest.FixtureRequest, demo_chain: DemoChain) -> Iterator[Mirror]:
+    """A fresh mirror of the demo chain, in each database, and an API client over it."""
+    with fresh_database(request.param, demo_chain.settings.data_dir) as url:
+        settings = demo_chain.settings.model_copy(update={"database_url": url})
+        engine = mirror_demo_chain(settings)
+        with TestClient(create_app(settings)) as api:
+            yield Mirror(settings, engine, api)
+        engine.dispose()
+
+
+def _cache_requests(api: TestClient) -> dict[str, float]:
+    prefix = "procledger_timeline_cache_requests_total{result="
+    lines = [line for line in api.get("/metrics").text.splitlines() if line.startswith(prefix)]
+    return {line[len(prefix) + 1 : line.index('"}')]: float(line.rsplit(" ", 1)[1]) for line in lines}
+
+
+def _entries(api: TestClient) -> list[dict[str, Any]]:
+    response = api.get(PATH)
+    assert response.status_code == 200, response.text
+    entries: list[dict[str, Any]] = response.json()["entries"]
+    return entries
+
+
+def test_a_timeline_read_again_is_the_kept_rendering_with_the_same_strong_etag(mirror: Mirror) -> None:
+    first, second = mirror.api.get(PATH), mirror.api.get(PATH)
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
+    assert first.headers["etag"].startswith('"') and first.headers["cache-control"] == "no-cache"
+    assert _cache_requests(mirror.api) == {"hit": 1.0, "miss": 1.0}
+    other_page = mirror.api.get(PATH, params={"limit": 3})
+    assert len(other_page.json()["entries"]) == 3 and other_page.headers["etag"] != first.headers["etag"]
+    assert _cache_requests(mirror.api) == {"hit": 1.0, "miss": 2.0}
+
+
+def test_a_client_holding_the_etag_gets_304_and_no_body(mirror: Mirror) -> None:
+    etag = mirror.api.get(PATH).headers["etag"]
+    unchanged = mirror.api.get(PATH, headers={"If-None-Match": f'"elsewhere", W/{etag}'})
+    assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["etag"] == etag
+    changed = mirror.api.get(PATH, headers={"If-None-Match": '"a-version-long-gone"'})
+    assert changed.status_code == 200 and changed.headers["etag"] == etag and changed.json()["entries"]
+
+
+def test_a_document_withdrawn_after_a_read_shows_withdrawn_on_the_next(mirror: Mirror) -> None:
+    def bid_document(entries: list[dict[str, Any]]) -> dict[str, Any]:
+        reveal = next(e for e in entries if e["kind"] == "BidRevealed" and e["actor"]["name"] == SUPPLIER_A.name)
+        document: dict[str, Any] = reveal["documents"][0]
+        return document
+
+    before = bid_document(_entries(mirror.api))
+    assert before["available"] is True
+    store = DocumentStore(DocumentFiles(mirror.settings.documents_dir))
+    with Session(mirror.engine) as session, session.begin():
+        store.withdraw(session, before["sha256"], "the supplier's deletion request")
+    after = bid_document(_entries(mirror.api))
+    assert (after["available"], after["withdrawal_reason"]) == (False, "the supplier's deletion request")
+    assert _cache_requests(mirror.api)["hit"] == 0.0
+
+
+def test_an_event_indexed_after_a_read_appears_and_a_rollback_takes_it_away(
+    mirror: Mirror, demo_chain: DemoChain
+) -> None:
+    w3 = connect(mirror.settings.rpc_url)
+    indexer = build_indexer(mirror.settings, w3, mirror.engine)
+    before = mirror.api.get(PATH)
+    root = merkle_root([hashlib.sha256(f"site photo {mirror.settings.database_url}".encode()).digest()])
+    snapshot = w3.provider.make_request("evm_snapshot", [])["result"]  # test-only RPC: rewrites history
+    try:
+        purchaser = demo_chain.ledger.sender(derive_account(mirror.settings, PURCHASER.account_index))
+        demo_chain.ledger.send(purchaser, "anchorDocuments", root, 1, process_id_of(TENDER.ocid))
+        indexer.catch_up()
+        grown = _entries(mirror.api)
+        assert len(grown) == len(before.json()["entries"]) + 1
+        assert grown[-1]["kind"] == "DocumentsAnchored" and grown[-1]["details"]["root"] == "0x" + root.hex()
+    finally:
+        w3.provider.make_request("evm_revert", [snapshot])
+    w3.provider.make_request("anvil_mine", [hex(3)])
+    indexer.catch_up()  # rolls the anchoring back
+    after = mirror.api.get(PATH)
+    assert after.content == before.content and after.headers["etag"] == before.headers["etag"]
+    assert _cache_requests(mirror.api)["hit"] == 0.0
+
+
+def test_with_no_room_kept_every_read_is_rendered_and_still_has_its_etag(demo_chain: DemoChain) -> None:
+    with fresh_database("sqlite", demo_chain.settings.data_dir) as url:
+        settings = demo_chain.settings.model_copy(update={"database_url": url, "api_cache_bytes": 0})
+        mirror_demo_chain(settings).dispose()
+        with TestClient(create_app(settings)) as api:
+            first, second = api.get(PATH), api.get(PATH)
+            assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
+            assert api.get(PATH, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+            assert _cache_requests(api) == {"hit": 0.0, "miss": 0.0}
