@@ -8,7 +8,7 @@ position, and a cursor resumes right after the last process a page showed.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from ledger.errors import InvalidRequestError
 from ledger.read.facts import DocumentRef, Evidence, NameResolver, Names, Party, block_time, evidence_of
 from ledger.store.projections import Budget, Process
 from ledger.store.queries import AnyRow
-from ledger.store.search import documents_matching
+from ledger.store.search import ProcessText, documents_matching
 
 MIN_QUERY_CHARACTERS = 2
 
@@ -72,11 +72,23 @@ def search_processes(
     session: Session, filters: ProcessFilters, after: tuple[int, int] | None, limit: int
 ) -> tuple[list[ProcessSummary], tuple[int, int] | None]:
     """A page of processes matching `filters`, newest first, after position `after` (block, log index)."""
-    query = _filtered(select(*_SUMMARY_COLUMNS), filters, session.get_bind().dialect.name)
-    if after is not None:
-        query = query.where(tuple_(Process.block_number, Process.log_index) < tuple_(*after))
-    query = query.order_by(Process.block_number.desc(), Process.log_index.desc()).limit(limit + 1)
-    rows = session.execute(query).all()
+    words = _words(filters.q)
+    dialect = session.get_bind().dialect.name
+    query: Select[*tuple[Any, ...]]
+    if words is not None and ProcessText.serves(session, words):
+        # The text index walks the matches newest first; the other filters are checked on the way.
+        text = ProcessText()
+        query = select(*_SUMMARY_COLUMNS).select_from(text.table).join(Process, text.of_process())
+        query = _filtered(query, replace(filters, q=None), dialect).where(text.matches(words))
+        if after is not None:
+            query = query.where(text.position < text.position_of(*after))
+        query = query.order_by(text.position.desc())
+    else:
+        query = _filtered(select(*_SUMMARY_COLUMNS), filters, dialect)
+        if after is not None:
+            query = query.where(tuple_(Process.block_number, Process.log_index) < tuple_(*after))
+        query = query.order_by(Process.block_number.desc(), Process.log_index.desc())
+    rows = session.execute(query.limit(limit + 1)).all()
     more, rows = len(rows) > limit, rows[:limit]
     return summarise(session, rows), (rows[-1].block_number, rows[-1].log_index) if more and rows else None
 
@@ -135,9 +147,17 @@ def _filtered(query: Select[*tuple[Any, ...]], filters: ProcessFilters, dialect:
         conditions.append(Process.block_time >= int(filters.created_from.timestamp()))
     if filters.created_to is not None:
         conditions.append(Process.block_time <= int(filters.created_to.timestamp()))
-    if filters.q is not None:
-        words = filters.q.strip()
-        if len(words) < MIN_QUERY_CHARACTERS:
-            raise InvalidRequestError(f"q: search for at least {MIN_QUERY_CHARACTERS} characters")
+    words = _words(filters.q)
+    if words is not None:
         conditions.append(Process.doc_hash.in_(documents_matching(words, dialect)))
     return query.where(*conditions)
+
+
+def _words(q: str | None) -> str | None:
+    """The words searched for, or None; InvalidRequestError if too short to search."""
+    if q is None:
+        return None
+    words = q.strip()
+    if len(words) < MIN_QUERY_CHARACTERS:
+        raise InvalidRequestError(f"q: search for at least {MIN_QUERY_CHARACTERS} characters")
+    return words
