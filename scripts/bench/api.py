@@ -8,10 +8,14 @@ every organisation's profile in the document store; indexes the chain (`build_in
 SQLite database; stops anvil; serves the API with `procledger serve` (uvicorn, one process) pointed there by
 PROCLEDGER_ variables; then a load generator in another process (scripts/bench/loadgen.py: asyncio, HTTP/1.1
 keep-alive, --concurrency connections, closed loop) warms each endpoint up and measures it for --duration seconds:
-- timeline: GET /processes/{ocid}/timeline of random processes with a full lifecycle;
+- timeline: GET /processes/{ocid}/timeline of random processes with a full lifecycle (2,000 at most, warmed up for
+  30 s: long enough for each server process to have rendered and kept each one);
 - search: GET /processes?q=... (words of the titles, Chinese included) and filter combinations;
 - traceability: GET /budgets/{id}/trace and /suppliers/{id}/trace;
-- trivial: GET /livez, the framework's ceiling in the same server.
+- trivial: GET /livez, the framework's ceiling in the same server;
+- timeline_uncached: the same timelines from the same server restarted with PROCLEDGER_API_CACHE_BYTES=0, which
+  renders each on every read (the naive way; the first server keeps rendered timelines while the mirror is
+  unchanged, api.response_cache).
 The JSON has results [{processes, endpoint, p50_ms, p99_ms, rps, ...}], each size's seeding, document and indexing
 times, the 1-minute load average before each measurement and the server's CPU per request, targets (the issue's)
 and checks (every response 200 with its shape, the mirror holding the planned city); exit 1 on a failed check.
@@ -59,11 +63,13 @@ from scripts.bench.seeding import TX_GAS, anvil, environment, print_verdicts  # 
 
 DEFAULT_OUT = PROJECT_DIR / "scripts" / "bench" / "results" / "api.json"
 LOADGEN = PROJECT_DIR / "scripts" / "bench" / "loadgen.py"
-ENDPOINTS = ("timeline", "search", "traceability", "trivial")
+ENDPOINTS = ("timeline", "search", "traceability", "trivial", "timeline_uncached")
+UNCACHED = {"PROCLEDGER_API_CACHE_BYTES": "0"}  # the same server keeping no rendered timeline: every read renders
 TARGET_SIZE, SMALL_SIZE = 100_000, 1_000
 TARGET_TIMELINE_P99_MS, TARGET_TIMELINE_RPS, TARGET_TIMELINE_SHARE, TARGET_P99_GROWTH = 25.0, 1_000.0, 0.5, 1.5
 FULL_SHARE_MIN = 0.2
 PATHS_PER_ENDPOINT = 2_000
+TIMELINE_WARMUP_S = 30.0
 MINE_EVERY = 100  # seeding's transactions per block
 
 
@@ -74,6 +80,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="JSON file to write (default %(default)s)")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds measured per endpoint")
     parser.add_argument("--warmup", type=float, default=5.0, help="seconds of unmeasured load before each")
+    parser.add_argument(
+        "--timeline-warmup", type=float, default=TIMELINE_WARMUP_S,
+        help="seconds of unmeasured load before the timeline: long enough for each server process to have kept each "
+        "timeline drawn from (default %(default)s)",
+    )  # fmt: skip
     parser.add_argument("--concurrency", type=int, default=8, help="keep-alive connections of the load generator")
     parser.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="`procledger serve --workers` (default: one per core)"
@@ -137,9 +148,14 @@ def run_size(size: int, options: argparse.Namespace, scratch: Path, show: Displa
         built.write_text(json.dumps(build))
     seconds = dict(build["seconds"])
     started = time.perf_counter()
+    plan = _plan(city, options, settings.api_port)
     with serving(settings, scratch / "api.log", options.workers) as server:
         preflight = _preflight(settings.api_port, city)
-        results = load(settings.api_port, server, _plan(city, options, settings.api_port), scratch, show)
+        results = load(settings.api_port, server, plan, scratch, show)
+    # The naive way in the same run: the same timelines from a server that renders each one on every read.
+    uncached = plan | {"endpoints": {"timeline_uncached": plan["endpoints"]["timeline"]}}
+    with serving(settings, scratch / "api.log", options.workers, UNCACHED) as server:
+        results |= load(settings.api_port, server, uncached, scratch, show)
     seconds["load"] = time.perf_counter() - started
     documents, chain, indexed_events = build["documents"], build["chain"], build["events"]
     mirror = _mirror_counts(settings.database_url)  # read again: a reused mirror is checked as a new one is
@@ -214,9 +230,11 @@ def _empty(folder: Path) -> None:
 
 
 @contextmanager
-def serving(settings: Settings, log_file: Path, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
+def serving(
+    settings: Settings, log_file: Path, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     """`procledger serve --workers N` over the mirror, as an operator runs it; stopped (SIGTERM) afterwards."""
-    env = os.environ | {
+    env = os.environ | (extra_env or {}) | {
         "PROCLEDGER_PROJECT_DIR": str(settings.project_dir), "PROCLEDGER_DATA_DIR": str(settings.data_dir),
         "PROCLEDGER_DATABASE_URL": settings.database_url, "PROCLEDGER_API_HOST": "127.0.0.1",
         "PROCLEDGER_API_PORT": str(settings.api_port), "PROCLEDGER_CHAIN_PORT": str(settings.chain_port),
@@ -265,6 +283,8 @@ def _plan(city: City, options: argparse.Namespace, port: int) -> dict[str, Any]:
     traces += [f"/suppliers/{org}/trace" for org in rng.sample(winners, min(len(winners), PATHS_PER_ENDPOINT // 2))]
     endpoints = {"timeline": timeline, "search": searches, "traceability": traces, "trivial": ["/livez"]}
     timing = {"concurrency": options.concurrency, "warmup": options.warmup, "duration": options.duration}
+    # Long enough for each worker to have rendered and kept every timeline drawn from (2,000 at most).
+    timing["warmups"] = {"timeline": options.timeline_warmup}
     return {"port": port, "endpoints": endpoints} | timing
 
 
@@ -286,7 +306,8 @@ def load(
     """Run the load generator over `plan`; adds the load average before each measurement and the server's CPU."""
     plan_file = scratch / f"plan-{port}.json"
     plan_file.write_text(json.dumps(plan))
-    total = len(plan["endpoints"]) * (plan["warmup"] + plan["duration"])
+    warmups = plan.get("warmups", {})
+    total = sum(warmups.get(name, plan["warmup"]) + plan["duration"] for name in plan["endpoints"])
     extra: dict[str, dict[str, float]] = {}
     started, cpu = time.monotonic(), 0.0
     with subprocess.Popen([sys.executable, str(LOADGEN), str(plan_file)], stdout=subprocess.PIPE, text=True) as gen:
@@ -299,9 +320,12 @@ def load(
             name = message["endpoint"]
             if message["step"] == "measure":
                 extra[name] = {"load_average_1min": round(os.getloadavg()[0], 2)}
-                cpu = _cpu_seconds(server.pid)
+                cpu, by_worker = _cpu_seconds(server.pid), _workers_cpu(server.pid)
             elif message["step"] == "measured":
                 extra[name]["server_cpu_seconds"] = round(_cpu_seconds(server.pid) - cpu, 3)
+                # How evenly the workers shared the load: one worker holding every connection halves the rate.
+                spent = [seconds - by_worker.get(pid, 0.0) for pid, seconds in _workers_cpu(server.pid).items()]
+                extra[name]["server_cpu_seconds_by_worker"] = sorted((round(s, 2) for s in spent), reverse=True)
             elapsed = time.monotonic() - started
             show(f"loading: {name} ({message['step']})", elapsed, total)
     if gen.returncode != 0:
@@ -322,6 +346,14 @@ def _scratch(keep: Path | None, size: int) -> Iterator[Path]:
         return
     with tempfile.TemporaryDirectory(prefix="procledger-apibench-") as scratch:
         yield Path(scratch)
+
+
+def _workers_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds so far of each child process of `pid` (uvicorn's workers under its supervisor), or of `pid`
+    itself when it serves alone."""
+    children = [int(child) for task in Path(f"/proc/{pid}/task").iterdir()
+                for child in (task / "children").read_text().split()]  # fmt: skip
+    return {child: _cpu_seconds(child) for child in children} or {pid: _cpu_seconds(pid)}
 
 
 def _cpu_seconds(pid: int) -> float:

@@ -15,7 +15,7 @@ import pytest
 from tests.bench.scripts import load_bench_script, run_bench_script
 
 PROCESSES = 50
-ENDPOINTS = {"timeline", "search", "traceability", "trivial"}
+ENDPOINTS = {"timeline", "search", "traceability", "trivial", "timeline_uncached"}
 
 
 def _load_script() -> ModuleType:
@@ -29,7 +29,8 @@ def kept(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _run(out: Path, kept: Path, workers: int) -> dict[str, Any]:
-    argv = ["--processes", str(PROCESSES), "--duration", "1", "--warmup", "0.5", "--concurrency", "2"]
+    argv = ["--processes", str(PROCESSES), "--duration", "1", "--warmup", "0.5", "--timeline-warmup", "0.5"]
+    argv += ["--concurrency", "2"]
     return run_bench_script("api", out, *argv, "--keep", str(kept), "--workers", str(workers))
 
 
@@ -50,6 +51,7 @@ def test_every_endpoint_has_latency_and_throughput(result: dict[str, Any]) -> No
         assert 0 < r["p50_ms"] <= r["p99_ms"], r
         assert r["rps"] > 0 and r["requests"] > 0, r
         assert r["load_average_1min"] >= 0 and r["server_cpu_ms_per_request"] >= 0
+        assert len(r["server_cpu_seconds_by_worker"]) >= 1 and min(r["server_cpu_seconds_by_worker"]) >= 0
 
 
 def test_every_request_succeeded_with_the_expected_shape(result: dict[str, Any]) -> None:
