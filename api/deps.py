@@ -9,6 +9,7 @@ from typing import Annotated, TypeVar
 from fastapi import Depends, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.response_cache import ResponseCache
@@ -73,9 +74,14 @@ def kept(request: Request, name: str, build: Callable[[Settings], T]) -> T:
     return value
 
 
-async def get_decoder(request: Request) -> EventDecoder:
+def decoder_of(request: Request) -> EventDecoder:
     """The event decoder of the ledger's ABI."""
     return kept(request, "decoder", lambda settings: EventDecoder([load_artifact(settings.artifacts_dir, LEDGER).abi]))
+
+
+async def get_decoder(request: Request) -> EventDecoder:
+    """The event decoder of the ledger's ABI, as a dependency."""
+    return decoder_of(request)
 
 
 def get_chain_source(request: Request) -> ChainSource:
@@ -83,13 +89,18 @@ def get_chain_source(request: Request) -> ChainSource:
     return kept(request, "chain_source", lambda settings: chain_source(settings, connect(settings.rpc_url)))
 
 
-async def get_timeline_cache(request: Request) -> ResponseCache:
+def timeline_cache(request: Request) -> ResponseCache:
     """The rendered timelines this API process keeps."""
     cache: ResponseCache = request.app.state.timeline_cache
     return cache
 
 
+def engine_of(request: Request) -> Engine:
+    """The mirror's engine, for a route that opens a connection or session only when it needs one."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 DecoderDep = Annotated[EventDecoder, Depends(get_decoder)]
 ChainSourceDep = Annotated[ChainSource, Depends(get_chain_source)]
-TimelineCacheDep = Annotated[ResponseCache, Depends(get_timeline_cache)]

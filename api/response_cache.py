@@ -2,7 +2,7 @@
 
 A process's timeline is rebuilt from its raw logs, names and titles on each read (about 1.6 ms of CPU), yet it
 changes only when the indexer or the document store commits. So its body is kept with the mirror's version
-(ledger.store.versions) and served again while a read of that version, two indexed queries, finds it unchanged:
+(ledger.store.versions) and served again while a read of that version, one small statement, finds it unchanged:
 a kept response is never staler than the mirror. Each entry has a strong ETag, so a client that sends it back in
 If-None-Match gets 304 and no body. Bounded in bytes, least recently used out first; each API process keeps its
 own.

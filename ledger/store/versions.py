@@ -7,8 +7,7 @@ the store raises with each change. Rows edited by hand in SQL change neither; `p
 
 from __future__ import annotations
 
-from sqlalchemy import literal, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, literal, select, true
 
 from ledger.store.document_models import ROW_ID, DocumentStoreGeneration
 from ledger.store.models import Checkpoint
@@ -25,6 +24,6 @@ _VERSION = (
 )
 
 
-def mirror_version(session: Session) -> MirrorVersion:
+def mirror_version(connection: Connection) -> MirrorVersion:
     """The document store's generation and each mirrored chain's indexed block (id, number, hash), as one tuple."""
-    return tuple(tuple(row) for row in session.connection().execute(_VERSION))
+    return tuple(tuple(row) for row in connection.execute(_VERSION))
