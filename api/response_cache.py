@@ -63,12 +63,10 @@ class ResponseCache:
             body = render()
             return KeptResponse(None, body, _etag(body))
         before = version()
+        kept = self.kept(key, before)
+        if kept is not None:
+            return kept
         with self._lock:
-            kept = self._entries.get(key)
-            if kept is not None and kept.version == before:
-                self._entries.move_to_end(key)
-                self.counts.hits += 1
-                return kept
             self.counts.misses += 1
         body = render()
         fresh = KeptResponse(before, body, _etag(body))
