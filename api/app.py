@@ -13,6 +13,7 @@ from api.body_limit import JsonBodyLimit
 from api.deps import refuse_unknown_query_parameters
 from api.errors import install_error_handlers
 from api.head import HeadAsGet
+from api.kept_responses import KeptResponses
 from api.metrics import LatencyMiddleware, build_registry
 from api.openapi import install_openapi
 from api.response_cache import ResponseCache
@@ -37,6 +38,7 @@ from api.routes.supplier_writes import router as supplier_writes
 from ledger.gateway.rate import TokenRateLimit
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine
+from ledger.store.versions import version_reader
 
 
 def create_app_from_environment() -> FastAPI:
@@ -47,6 +49,7 @@ def create_app_from_environment() -> FastAPI:
 def create_app(settings: Settings) -> FastAPI:
     """The API over the mirror at `settings.database_url`."""
     engine = make_engine(settings.database_url)
+    versions = version_reader(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +58,7 @@ def create_app(settings: Settings) -> FastAPI:
         # Parallelism comes from `procledger serve --workers`.
         to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
         yield
+        versions.close()
         engine.dispose()
 
     app = FastAPIOffline(  # Swagger UI and ReDoc from the package, not a CDN: /docs works offline
@@ -68,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.write_rate = TokenRateLimit(settings.write_rate)
     app.state.timeline_cache = ResponseCache(settings.api_cache_bytes)
+    app.state.mirror_version = versions
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(HeadAsGet)
@@ -88,5 +93,6 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(document_writes.router)
     app.include_router(supplier_writes)
     app.state.metrics_registry, latency = build_registry(engine, app.state.timeline_cache)
-    app.add_middleware(LatencyMiddleware, latency=latency)
+    app.add_middleware(KeptResponses, cache=app.state.timeline_cache, version=versions)
+    app.add_middleware(LatencyMiddleware, latency=latency)  # outermost: kept responses are timed too
     return app

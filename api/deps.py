@@ -19,6 +19,7 @@ from ledger.chain.deployment import LEDGER
 from ledger.errors import InvalidRequestError
 from ledger.indexer.decode import EventDecoder
 from ledger.settings import Settings
+from ledger.store.versions import MirrorVersionReader
 from ledger.verify import ChainSource, chain_source
 
 _build_lock = threading.Lock()
@@ -93,6 +94,12 @@ def timeline_cache(request: Request) -> ResponseCache:
     """The rendered timelines this API process keeps."""
     cache: ResponseCache = request.app.state.timeline_cache
     return cache
+
+
+def mirror_version_of(request: Request) -> MirrorVersionReader:
+    """What reads the mirror's version for this API process."""
+    reader: MirrorVersionReader = request.app.state.mirror_version
+    return reader
 
 
 def engine_of(request: Request) -> Engine:

@@ -2,10 +2,10 @@
 
 A process's timeline is rebuilt from its raw logs, names and titles on each read (about 1.6 ms of CPU), yet it
 changes only when the indexer or the document store commits. So its body is kept with the mirror's version
-(ledger.store.versions) and served again while a read of that version, one small statement, finds it unchanged:
-a kept response is never staler than the mirror. Each entry has a strong ETag, so a client that sends it back in
-If-None-Match gets 304 and no body. Bounded in bytes, least recently used out first; each API process keeps its
-own.
+(ledger.store.versions) and served again while the version is unchanged: a kept response is never staler than the
+mirror. Each is kept under its request's path and query string, so that `api.kept_responses` can serve it before
+routing. Each entry has a strong ETag, so a client that sends it back in If-None-Match gets 304 and no body.
+Bounded in bytes, least recently used out first; each API process keeps its own.
 """
 
 from __future__ import annotations
@@ -17,17 +17,27 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from fastapi import Response
+from starlette.types import Scope
 
 CACHE_CONTROL = "no-cache"  # a client may keep it, but must ask again (with its ETag) before using it
+IF_NONE_MATCH_MAX_LENGTH = 1_024  # longer is refused (422) by the route, so never answered from the kept ones
+RequestKey = tuple[str, bytes]
+
+
+def request_key(scope: Scope) -> RequestKey:
+    """What a kept response is found by: the request's path and its query string as sent."""
+    return scope["path"], scope["query_string"]
 
 
 @dataclass(frozen=True)
 class KeptResponse:
-    """A rendered JSON body, the mirror version it was read at, and its ETag."""
+    """A rendered JSON body, the mirror version it was read at, its ETag, and the route that rendered it (which the
+    latency metric names when the body is served before routing)."""
 
     version: Hashable
     body: bytes
     etag: str
+    route: object = None
 
     def response(self, if_none_match: str | None) -> Response:
         """The body, or 304 with no body when the client already holds it."""
@@ -56,33 +66,40 @@ class ResponseCache:
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def answer(self, key: Hashable, version: Callable[[], Hashable], render: Callable[[], bytes]) -> KeptResponse:
+    def answer(
+        self, key: Hashable, version: Callable[[], Hashable], render: Callable[[], bytes], route: object = None
+    ) -> KeptResponse:
         """The response kept for `key` at the mirror's current `version()`, or `render()`'s, kept if the version
         did not move while it rendered (else its rows may mix two versions, and it is served but not kept)."""
         if self.max_bytes == 0:  # keeping nothing: no need to read the version either
             body = render()
-            return KeptResponse(None, body, _etag(body))
+            return KeptResponse(None, body, _etag(body), route)
         before = version()
-        kept = self.kept(key, before)
+        kept = self.kept(key, lambda: before)
         if kept is not None:
             return kept
         with self._lock:
             self.counts.misses += 1
         body = render()
-        fresh = KeptResponse(before, body, _etag(body))
+        fresh = KeptResponse(before, body, _etag(body), route)
         if len(body) <= self.max_bytes and version() == before:
             self._keep(key, fresh)
         return fresh
 
-    def kept(self, key: Hashable, version: Hashable) -> KeptResponse | None:
-        """The response kept for `key` at `version`, counted as a hit, or None."""
+    def kept(self, key: Hashable, version: Callable[[], Hashable]) -> KeptResponse | None:
+        """The response kept for `key` at the mirror's current `version()`, counted as a hit, or None. The version
+        is read only when something is kept for `key`."""
         with self._lock:
             kept = self._entries.get(key)
-            if kept is None or kept.version != version:
-                return None
-            self._entries.move_to_end(key)
+        if kept is None:
+            return None
+        if kept.version != version():  # read outside the lock: it may ask the database
+            return None
+        with self._lock:
+            if key in self._entries:  # not dropped for room meanwhile
+                self._entries.move_to_end(key)
             self.counts.hits += 1
-            return kept
+        return kept
 
     @property
     def kept_bytes(self) -> int:

@@ -10,9 +10,9 @@ from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SessionDep, decoder_of, engine_of, timeline_cache
+from api.deps import SessionDep, decoder_of, engine_of, mirror_version_of, timeline_cache
 from api.paging import After, Limit, cursor_after, position_after
-from api.response_cache import KeptResponse
+from api.response_cache import IF_NONE_MATCH_MAX_LENGTH, KeptResponse, request_key
 from api.responses import json_of
 from api.schemas import ErrorOut
 from api.schemas_processes import ProcessListOut, ProcessSummaryOut
@@ -20,7 +20,6 @@ from api.schemas_timeline import TimelineOut
 from ledger.errors import InvalidRequestError, NotFoundError
 from ledger.read.processes import ProcessFilters, find_summary, search_processes
 from ledger.read.timeline import process_timeline
-from ledger.store.versions import mirror_version
 
 router = APIRouter(prefix="/processes", tags=["processes"])
 
@@ -128,27 +127,21 @@ async def timeline(
     ocid: Ocid,
     after: After = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    if_none_match: Annotated[str | None, Header(max_length=1024, description="an ETag of this page")] = None,
+    if_none_match: Annotated[
+        str | None, Header(max_length=IF_NONE_MATCH_MAX_LENGTH, description="an ETag of this page")
+    ] = None,
 ) -> Response:
     """Every event of the process in chain order: label (en, zh), actor with its name, amounts with currency,
     documents with title and availability, durations, and the chain evidence (tx, block, log index).
 
     Kept while the mirror is unchanged, and served with a strong ETag: send it in If-None-Match for a 304."""
-    # No dependencies: a kept timeline costs about what /livez does, and a session, a decoder and a cache solved as
-    # dependencies on every request cost a third more; a session is opened only to render.
-    engine, cache, key = engine_of(request), timeline_cache(request), ("timeline", ocid, after, limit)
-    # A kept timeline is served from the event loop: the thread-pool hop every sync route pays cost more CPU than
-    # the rest of such a request (scripts/bench/api.py). Only on SQLite, where reading the version is a lookup in
-    # pages already in memory (25 us); PostgreSQL's round trip would stall the loop, so there it runs in the pool.
-    if cache.max_bytes and engine.dialect.name == "sqlite":
-        with engine.connect() as connection:
-            kept = cache.kept(key, mirror_version(connection))
-        if kept is not None:
-            return kept.response(if_none_match)
+    # A kept GET is mostly answered before routing (api.kept_responses); what reaches here renders, or is a HEAD, or
+    # runs on PostgreSQL, where reading the version is a round trip that must not stall the event loop.
+    engine, cache, version = engine_of(request), timeline_cache(request), mirror_version_of(request)
 
     def answer() -> KeptResponse:
         with Session(engine) as session:
-            return cache.answer(key, lambda: mirror_version(session.connection()), lambda: render(session))
+            return cache.answer(request_key(request.scope), version, lambda: render(session), request.scope["route"])
 
     def render(session: Session) -> bytes:
         listing = "timeline:" + ocid

@@ -13,8 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from starlette.routing import Router
 
 from api.app import create_app
+from api.kept_responses import KeptResponses
+from api.response_cache import IF_NONE_MATCH_MAX_LENGTH
 from ledger.chain.accounts import derive_account
 from ledger.chain.client import connect
 from ledger.chain.ledger_contract import process_id_of
@@ -23,7 +26,7 @@ from ledger.indexer.runner import build_indexer
 from ledger.proofs.merkle import merkle_root
 from ledger.settings import Settings
 from ledger.store.document_files import DocumentFiles
-from ledger.store.documents import DocumentStore
+from ledger.store.documents import DocumentStore, store_changed
 from tests.api.conftest import DemoChain, mirror_demo_chain
 from tests.api.lifecycle import TENDER
 from tests.conftest import fresh_database
@@ -65,12 +68,45 @@ def _entries(api: TestClient) -> list[dict[str, Any]]:
 def test_a_timeline_read_again_is_the_kept_rendering_with_the_same_strong_etag(mirror: Mirror) -> None:
     first, second = mirror.api.get(PATH), mirror.api.get(PATH)
     assert first.status_code == second.status_code == 200
-    assert first.content == second.content and first.headers["etag"] == second.headers["etag"]
+    assert first.content == second.content and first.headers == second.headers
     assert first.headers["etag"].startswith('"') and first.headers["cache-control"] == "no-cache"
     assert _cache_requests(mirror.api) == {"hit": 1.0, "miss": 1.0}
     other_page = mirror.api.get(PATH, params={"limit": 3})
     assert len(other_page.json()["entries"]) == 3 and other_page.headers["etag"] != first.headers["etag"]
     assert _cache_requests(mirror.api) == {"hit": 1.0, "miss": 2.0}
+
+
+def test_a_kept_timeline_is_answered_before_routing_only_where_its_version_is_read_in_process(mirror: Mirror) -> None:
+    routed = mirror.api.get(PATH)
+    state = mirror.api.app.state  # type: ignore[attr-defined]
+    front = KeptResponses(Router(), state.timeline_cache, state.mirror_version)  # no route behind it
+    with TestClient(front) as bare:
+        if mirror.engine.dialect.name == "postgresql":  # a round trip must not stall the event loop
+            assert bare.get(PATH).status_code == 404
+            return
+        answered = bare.get(PATH)
+        assert answered.status_code == 200 and answered.content == routed.content
+        assert answered.headers == routed.headers
+        etag = routed.headers["etag"]
+        unchanged = bare.get(PATH, headers={"If-None-Match": etag})
+        assert unchanged.status_code == 304 and unchanged.content == b"" and unchanged.headers["etag"] == etag
+        assert bare.head(PATH).status_code == 404  # HEAD goes on to the route
+        assert bare.get(PATH, params={"limit": 3}).status_code == 404  # kept by path and query string as sent
+        with Session(mirror.engine) as session, session.begin():
+            store_changed(session)
+        assert bare.get(PATH).status_code == 404  # the mirror moved: no longer kept
+
+
+def test_a_kept_timeline_is_timed_under_its_route_and_refuses_what_its_route_refuses(mirror: Mirror) -> None:
+    for _ in range(3):
+        assert mirror.api.get(PATH).status_code == 200
+    sample = 'procledger_http_request_duration_seconds_count{method="GET",route="/processes/{ocid}/timeline",'
+    timed = [line for line in mirror.api.get("/metrics").text.splitlines() if line.startswith(sample)]
+    assert timed == [sample + 'status="200"} 3.0']
+    too_long = mirror.api.get(PATH, headers={"If-None-Match": '"' + "a" * IF_NONE_MATCH_MAX_LENGTH + '"'})
+    assert too_long.status_code == 422 and too_long.json()["error"] == "invalid_request", too_long.text
+    unknown = mirror.api.get(PATH, params={"limt": 3})
+    assert unknown.status_code == 422 and "limt" in unknown.json()["message"]
 
 
 def test_a_client_holding_the_etag_gets_304_and_no_body(mirror: Mirror) -> None:

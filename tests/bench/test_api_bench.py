@@ -93,3 +93,14 @@ def test_bad_arguments_are_refused() -> None:
     for argv in (["--processes", "5"], ["--duration", "0"], ["--concurrency", "0"], ["--workers", "0"]):
         with pytest.raises(SystemExit):
             script.parse_args(argv)
+
+
+def test_the_load_generator_checks_each_body_that_differs_from_the_last_one_checked_for_its_path() -> None:
+    loadgen = load_bench_script("loadgen")
+    tally = loadgen.Tally(loadgen.CHECKS["trivial"])
+    assert tally.valid("/livez", b'{"status": "ok"}')
+    assert tally.valid("/livez", b'{"status": "ok"}')  # the same bytes: the same answer
+    assert not tally.valid("/livez", b'{"status": "down"}')  # other bytes are parsed and checked again
+    assert not tally.valid("/livez?again", b'{"status": "down"}')
+    timeline = loadgen.Tally(loadgen.CHECKS["timeline"])
+    assert not timeline.valid("/processes/x/timeline", b'{"ocid": "x", "entries": []}')  # fewer than 15 entries
