@@ -38,7 +38,7 @@ from api.routes.supplier_writes import router as supplier_writes
 from ledger.gateway.rate import TokenRateLimit
 from ledger.settings import Settings, settings_from_environment
 from ledger.store.database import make_engine
-from ledger.store.versions import version_reader
+from ledger.store.versions import version_watch
 
 
 def create_app_from_environment() -> FastAPI:
@@ -49,7 +49,7 @@ def create_app_from_environment() -> FastAPI:
 def create_app(settings: Settings) -> FastAPI:
     """The API over the mirror at `settings.database_url`."""
     engine = make_engine(settings.database_url)
-    versions = version_reader(engine)
+    watch = version_watch(engine)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -57,9 +57,12 @@ def create_app(settings: Settings) -> FastAPI:
         # the same process only contends for the GIL: at 2 the timeline's p99 tripled (scripts/bench/api.py).
         # Parallelism comes from `procledger serve --workers`.
         to_thread.current_default_thread_limiter().total_tokens = settings.api_threads
-        yield
-        versions.close()
-        engine.dispose()
+        try:
+            yield
+        finally:
+            if watch is not None:
+                watch.close()
+            engine.dispose()
 
     app = FastAPIOffline(  # Swagger UI and ReDoc from the package, not a CDN: /docs works offline
         title="procurement-ledger",
@@ -72,7 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.write_rate = TokenRateLimit(settings.write_rate)
     app.state.timeline_cache = ResponseCache(settings.api_cache_bytes)
-    app.state.mirror_version = versions
+    app.state.version_watch = watch
     install_error_handlers(app)
     install_openapi(app)
     app.add_middleware(HeadAsGet)
@@ -93,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(document_writes.router)
     app.include_router(supplier_writes)
     app.state.metrics_registry, latency = build_registry(engine, app.state.timeline_cache)
-    app.add_middleware(KeptResponses, cache=app.state.timeline_cache, version=versions)
+    if watch is not None:  # after every middleware that shapes or refuses a response: kept ones are answered here
+        app.add_middleware(KeptResponses, cache=app.state.timeline_cache, watch=watch)
     app.add_middleware(LatencyMiddleware, latency=latency)  # outermost: kept responses are timed too
     return app

@@ -19,7 +19,7 @@ from ledger.chain.deployment import LEDGER
 from ledger.errors import InvalidRequestError
 from ledger.indexer.decode import EventDecoder
 from ledger.settings import Settings
-from ledger.store.versions import MirrorVersionReader
+from ledger.store.versions import SqliteVersionWatch
 from ledger.verify import ChainSource, chain_source
 
 _build_lock = threading.Lock()
@@ -96,10 +96,10 @@ def timeline_cache(request: Request) -> ResponseCache:
     return cache
 
 
-def mirror_version_of(request: Request) -> MirrorVersionReader:
-    """What reads the mirror's version for this API process."""
-    reader: MirrorVersionReader = request.app.state.mirror_version
-    return reader
+def version_watch_of(request: Request) -> SqliteVersionWatch | None:
+    """This API process's watch on a SQLite mirror's version, or None (read in each request's transaction)."""
+    watch: SqliteVersionWatch | None = request.app.state.version_watch
+    return watch
 
 
 def engine_of(request: Request) -> Engine:

@@ -17,10 +17,13 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from fastapi import Response
+from starlette.routing import BaseRoute
 from starlette.types import Scope
 
 CACHE_CONTROL = "no-cache"  # a client may keep it, but must ask again (with its ETag) before using it
 IF_NONE_MATCH_MAX_LENGTH = 1_024  # longer is refused (422) by the route, so never answered from the kept ones
+MAX_KEPT_QUERY_BYTES = 512  # a cursor and a limit fit; a longer query string (padding) is answered, never kept
+ENTRY_OVERHEAD_BYTES = 512  # what an entry costs beside its body and key: ETag, tuples, its place in the dict
 RequestKey = tuple[str, bytes]
 
 
@@ -37,7 +40,7 @@ class KeptResponse:
     version: Hashable
     body: bytes
     etag: str
-    route: object = None
+    route: BaseRoute | None = None
 
     def response(self, if_none_match: str | None) -> Response:
         """The body, or 304 with no body when the client already holds it."""
@@ -57,17 +60,22 @@ class CacheCounts:
 
 
 class ResponseCache:
-    """Rendered bodies by request key, each valid for one mirror version; at most `max_bytes` of bodies kept."""
+    """Rendered bodies by request key, each valid for one mirror version; at most `max_bytes` kept, counting each
+    entry's key and overhead with its body (the query string is the client's to choose)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.counts = CacheCounts()
-        self._entries: OrderedDict[Hashable, KeptResponse] = OrderedDict()
+        self._entries: OrderedDict[RequestKey, KeptResponse] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
     def answer(
-        self, key: Hashable, version: Callable[[], Hashable], render: Callable[[], bytes], route: object = None
+        self,
+        key: RequestKey,
+        version: Callable[[], Hashable],
+        render: Callable[[], bytes],
+        route: BaseRoute | None = None,
     ) -> KeptResponse:
         """The response kept for `key` at the mirror's current `version()`, or `render()`'s, kept if the version
         did not move while it rendered (else its rows may mix two versions, and it is served but not kept)."""
@@ -82,11 +90,11 @@ class ResponseCache:
             self.counts.misses += 1
         body = render()
         fresh = KeptResponse(before, body, _etag(body), route)
-        if len(body) <= self.max_bytes and version() == before:
+        if len(key[1]) <= MAX_KEPT_QUERY_BYTES and _footprint(key, fresh) <= self.max_bytes and version() == before:
             self._keep(key, fresh)
         return fresh
 
-    def kept(self, key: Hashable, version: Callable[[], Hashable]) -> KeptResponse | None:
+    def kept(self, key: RequestKey, version: Callable[[], Hashable]) -> KeptResponse | None:
         """The response kept for `key` at the mirror's current `version()`, counted as a hit, or None. The version
         is read only when something is kept for `key`."""
         with self._lock:
@@ -103,20 +111,24 @@ class ResponseCache:
 
     @property
     def kept_bytes(self) -> int:
-        """Bytes of bodies kept now."""
+        """Bytes kept now: bodies, keys and each entry's overhead."""
         return self._bytes
 
-    def _keep(self, key: Hashable, fresh: KeptResponse) -> None:
+    def _keep(self, key: RequestKey, fresh: KeptResponse) -> None:
         with self._lock:
             replaced = self._entries.pop(key, None)
             if replaced is not None:
-                self._bytes -= len(replaced.body)
+                self._bytes -= _footprint(key, replaced)
             self._entries[key] = fresh
-            self._bytes += len(fresh.body)
+            self._bytes += _footprint(key, fresh)
             while self._bytes > self.max_bytes:
-                _, dropped = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                dropped_key, dropped = self._entries.popitem(last=False)
+                self._bytes -= _footprint(dropped_key, dropped)
                 self.counts.evictions += 1
+
+
+def _footprint(key: RequestKey, kept: KeptResponse) -> int:
+    return len(kept.body) + len(key[0]) + len(key[1]) + ENTRY_OVERHEAD_BYTES
 
 
 def _etag(body: bytes) -> str:

@@ -10,7 +10,7 @@ from pydantic import BeforeValidator
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import SessionDep, decoder_of, engine_of, mirror_version_of, timeline_cache
+from api.deps import SessionDep, decoder_of, engine_of, timeline_cache, version_watch_of
 from api.paging import After, Limit, cursor_after, position_after
 from api.response_cache import IF_NONE_MATCH_MAX_LENGTH, KeptResponse, request_key
 from api.responses import json_of
@@ -20,6 +20,7 @@ from api.schemas_timeline import TimelineOut
 from ledger.errors import InvalidRequestError, NotFoundError
 from ledger.read.processes import ProcessFilters, find_summary, search_processes
 from ledger.read.timeline import process_timeline
+from ledger.store.versions import mirror_version
 
 router = APIRouter(prefix="/processes", tags=["processes"])
 
@@ -137,10 +138,11 @@ async def timeline(
     Kept while the mirror is unchanged, and served with a strong ETag: send it in If-None-Match for a 304."""
     # A kept GET is mostly answered before routing (api.kept_responses); what reaches here renders, or is a HEAD, or
     # runs on PostgreSQL, where reading the version is a round trip that must not stall the event loop.
-    engine, cache, version = engine_of(request), timeline_cache(request), mirror_version_of(request)
+    engine, cache, watch = engine_of(request), timeline_cache(request), version_watch_of(request)
 
     def answer() -> KeptResponse:
         with Session(engine) as session:
+            version = watch or (lambda: mirror_version(session.connection()))  # no second connection held
             return cache.answer(request_key(request.scope), version, lambda: render(session), request.scope["route"])
 
     def render(session: Session) -> bytes:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import suppress
-from typing import Any
+from typing import cast
 
-from sqlalchemy import Connection, Engine, literal, select, true
+from sqlalchemy import Connection, Engine, QueuePool, literal, select, true
 from sqlalchemy.exc import SQLAlchemyError
 
 from ledger.errors import DatabaseUnavailableError
@@ -36,27 +36,7 @@ def mirror_version(connection: Connection) -> MirrorVersion:
     return tuple(tuple(row) for row in connection.execute(_VERSION))
 
 
-class MirrorVersionReader:
-    """Reads the mirror's version through a connection of its own, opened for each read.
-
-    `local` says whether a read stays in this process's memory and pages (SQLite), so that it may run on the event
-    loop; on a server database it is a network round trip.
-    """
-
-    local = False
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def __call__(self) -> MirrorVersion:
-        with self._engine.connect() as connection:
-            return mirror_version(connection)
-
-    def close(self) -> None:
-        """Nothing held."""
-
-
-class SqliteVersionWatch(MirrorVersionReader):
+class SqliteVersionWatch:
     """The version of a SQLite mirror, read again only when another connection has committed since the last read.
 
     SQLite's `PRAGMA data_version` changes on this connection exactly when another connection, in any process,
@@ -65,23 +45,21 @@ class SqliteVersionWatch(MirrorVersionReader):
     statement is seen on the next read, so a version returned is never older than the pragma it follows.
     """
 
-    local = True
-
     def __init__(self, engine: Engine) -> None:
-        super().__init__(engine)
+        self._engine = engine
         self._connection: Connection | None = None  # held once opened: data_version is relative to one connection
-        self._sqlite: Any = None  # its driver connection, for the pragma without SQLAlchemy's cost
+        self._sqlite: sqlite3.Connection | None = None  # its driver connection: the pragma without SQLAlchemy's cost
         self._lock = threading.Lock()  # the event loop and the thread pool both read it
-        self._seen: object = None
+        self._seen: int | None = None
         self._version: MirrorVersion = ()
 
     def __call__(self) -> MirrorVersion:
         with self._lock:
             try:
-                if self._connection is None:  # on first use: building the app connects to nothing
+                if self._connection is None or self._sqlite is None:  # first use: building an app connects nothing
                     self._connection = self._engine.connect()
-                    self._sqlite = self._connection.connection.driver_connection
-                data_version = self._sqlite.execute("PRAGMA data_version").fetchone()[0]
+                    self._sqlite = cast(sqlite3.Connection, self._connection.connection.driver_connection)
+                data_version = int(self._sqlite.execute("PRAGMA data_version").fetchone()[0])
                 if data_version != self._seen:
                     self._version = mirror_version(self._connection)
                     self._seen = data_version
@@ -103,8 +81,10 @@ class SqliteVersionWatch(MirrorVersionReader):
                 connection.close()
 
 
-def version_reader(engine: Engine) -> MirrorVersionReader:
-    """A watch on a SQLite file's version, else a reader that asks the database each time."""
-    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+def version_watch(engine: Engine) -> SqliteVersionWatch | None:
+    """A watch on the version of a SQLite file whose connections are each private (SQLAlchemy's QueuePool), or None:
+    a server database is asked in the transaction of each read, and an in-memory or shared-cache SQLite database
+    shares one connection, on which data_version never moves."""
+    if engine.dialect.name == "sqlite" and isinstance(engine.pool, QueuePool):
         return SqliteVersionWatch(engine)
-    return MirrorVersionReader(engine)
+    return None
